@@ -1,0 +1,191 @@
+"""Named entities for the domain: a gazetteer for the entity ruler, and linking places to ISO codes.
+
+``entities.yaml`` lists bodies, places and blocs the general NER misses or mislabels (ministries and
+their abbreviations, provincial customs, provinces, blocs) with canonical ids. Its entries become
+patterns of spaCy's ``entity_ruler`` (placed after ``ner``, overwriting it where they match).
+
+The ``entity_normalizer`` component then trims entity boundaries to the name itself (no leading
+"the", no possessive "'s") and sets ``kb_id`` on every entity it can link: ISO 3166-1 alpha-2 for
+countries (through pycountry), ISO 3166-2 for subdivisions (Guangdong -> ``CN-GD``), ``EU``,
+``ASEAN`` and ``BRI`` for blocs, and the gazetteer id for bodies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pycountry
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .rules import RuleFileError, load_data
+
+LABELS = {"ORG", "GPE", "PERSON"}
+# Subdivision types whose names pycountry gives with a generic suffix ("Guangdong Sheng").
+_GENERIC_SUFFIX = re.compile(
+    r"\s+(?:Sheng|Shi|Zizhiqu|Huizu Zizhiqu|Zhuangzu Zizhiqu|Uygur Zizhiqu|SAR|Province|State)$"
+)
+#: countries whose subdivisions are linked by name (others are too ambiguous with place names)
+SUBDIVISION_COUNTRIES = ("CN", "US", "IN", "CA", "AU", "DE", "VN")
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    name: str
+    id: str | None
+    country: str | None
+    aliases: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[Entry, ...]:
+    """Entries of ``entities.yaml``, validated: known labels, no surface listed twice."""
+    raw = load_data("entities.yaml")
+    if not isinstance(raw, list):
+        raise RuleFileError("entities.yaml: expected a list of entries")
+    seen: dict[str, str] = {}
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or "name" not in item or "label" not in item:
+            raise RuleFileError(f"entities.yaml: entry {i} needs 'label' and 'name'")
+        if item["label"] not in LABELS:
+            raise RuleFileError(f"entities.yaml: entry {item['name']!r} has unknown label {item['label']!r}")
+        surfaces = [item["name"], *(item.get("aliases") or [])]
+        for s in surfaces:
+            key = str(s).lower()
+            if key in seen and seen[key] != item["name"]:
+                raise RuleFileError(f"entities.yaml: {s!r} is listed under {seen[key]!r} and {item['name']!r}")
+            seen[key] = item["name"]
+        out.append(
+            Entry(item["label"], item["name"], item.get("id"), item.get("country"), tuple(str(a) for a in item.get("aliases") or []))
+        )
+    return tuple(out)
+
+
+def ruler_patterns() -> list[dict[str, Any]]:
+    """Phrase patterns for spaCy's entity_ruler, with the gazetteer id as pattern id."""
+    patterns = []
+    for e in gazetteer():
+        for surface in (e.name, *e.aliases):
+            forms = {surface, surface.replace("'", "’")}  # news text often has curly apostrophes
+            for form in sorted(forms):
+                patterns.append({"label": e.label, "pattern": form, "id": e.id or e.name})
+    return patterns
+
+
+@lru_cache(maxsize=1)
+def place_index() -> dict[str, str]:
+    """Lower-cased place name -> code: gazetteer GPEs, pycountry countries and subdivisions."""
+    index: dict[str, str] = {}
+    for sub in pycountry.subdivisions:
+        if sub.country_code not in SUBDIVISION_COUNTRIES:
+            continue
+        name = _GENERIC_SUFFIX.sub("", sub.name)
+        index.setdefault(name.lower(), sub.code)
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            v = getattr(c, attr, None)
+            if v:
+                index[v.lower()] = c.alpha_2
+    for e in gazetteer():
+        if e.id and (e.label == "GPE" or e.id in ("EU", "ASEAN", "BRI")):
+            for s in (e.name, *e.aliases):
+                index[s.lower()] = e.id
+    return index
+
+
+@lru_cache(maxsize=1)
+def org_index() -> dict[str, Entry]:
+    index = {}
+    for e in gazetteer():
+        if e.label == "ORG":
+            for s in (e.name, *e.aliases):
+                index[s.lower()] = e
+    return index
+
+
+def link_place(text: str) -> str | None:
+    """A place name -> its code (``"Guangdong province"`` -> ``CN-GD``), or None."""
+    t = _clean(text)
+    index = place_index()
+    if t.lower() in index:
+        return index[t.lower()]
+    stripped = re.sub(r"\s+(?:province|provinces|municipality|region|autonomous region|city|state)$", "", t, flags=re.I)
+    if stripped.lower() in index:
+        return index[stripped.lower()]
+    try:
+        return pycountry.countries.lookup(stripped).alpha_2
+    except LookupError:
+        return None
+
+
+def _clean(text: str) -> str:
+    t = text.strip().replace("’", "'").replace("\u00a0", " ")
+    t = re.sub(r"^(?:the|The)\s+", "", t)
+    t = re.sub(r"'s?$", "", t)
+    return " ".join(t.split())
+
+
+def org_entry(text: str) -> Entry | None:
+    return org_index().get(_clean(text).lower())
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class EntityNormalizer:
+    """Trims entity spans and links them (kb_id)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = []
+        for ent in doc.ents:
+            start, end = ent.start, ent.end
+            while start < end and doc[start].lower_ in ("the",) and ent.label_ in ("ORG", "GPE", "NORP", "FAC", "LOC"):
+                start += 1
+            while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].text in ("'s", "’s", "'", "’")):
+                end -= 1
+            while end > start and doc[end - 1].is_punct and doc[end - 1].text not in (".",):
+                end -= 1
+            while start < end and doc[start].is_punct:
+                start += 1
+            if start >= end:
+                continue
+            if ent.label_ == "GPE" and end < len(doc) and doc[end].lower_ in ("dollar", "dollars", "$"):
+                continue  # "US dollars", "Hong Kong dollars": a currency, not a place
+            label = ent.label_
+            kb = ent.kb_id_ or (ent.ent_id_ if ent.ent_id_ else "")
+            text = doc[start:end].text
+            if label in ("GPE", "LOC", "NORP", "ORG"):
+                code = link_place(text)
+                if code and label in ("GPE", "LOC"):
+                    kb = code
+                    label = "GPE"
+                elif code and label == "ORG" and code in ("EU", "ASEAN"):
+                    kb = code
+            if label == "ORG" and not kb:
+                entry = org_entry(text)
+                if entry is not None and entry.id:
+                    kb = entry.id
+            ents.append(Span(doc, start, end, label=label, kb_id=kb or 0))
+        doc.ents = filter_spans(ents)
+        return doc
+
+    def to_disk(self, path, exclude=()):
+        pass
+
+    def from_disk(self, path, exclude=()):
+        return self
+
+
+@Language.factory("entity_normalizer", requires=["doc.ents"], assigns=["doc.ents"], default_config={})
+def make_entity_normalizer(nlp: Language, name: str) -> EntityNormalizer:
+    """Trim entity spans to the name and link places and bodies to canonical ids (``kb_id``)."""
+    return EntityNormalizer(name)

