@@ -6,13 +6,17 @@ fields) on ``doc.spans["claims"]``, each span (the value) carrying ``span._.clai
 - ``measure``, ``value`` (signed for growth; negative for a deficit), ``unit``;
 - ``phrase`` (what the figure measures, found through the dependency parse) and ``indicator``
   with its ``indicator_score`` and ``indicator_candidates`` (``[(id, score), ...]``, best first);
-- ``geo``/``partner`` (ISO codes) with ``geo_how`` (``phrase``, ``sentence``, ``paragraph``,
-  ``article``), ``period`` with ``period_how`` (``clause``, ``sentence``, ``paragraph``, ``now``);
-- ``change`` (a rate in the same clause: value, unit, direction, basis), ``approx``, ``modality``,
-  ``source`` with ``source_how``; ``quote`` offsets; ``confidence`` in [0, 1].
+- ``geo``/``partner`` (ISO codes) with ``geo_how`` (``phrase``, ``sentence``, ``previous``,
+  ``paragraph``, ``article``), ``period`` with ``period_how`` (``sentence``, ``now``,
+  ``paragraph``), ``source`` with ``source_how`` (``sentence``, ``quote``, ``run``);
+- ``change`` (a rate in the same clause: value, unit, direction, basis), ``approx``, ``modality``;
+  ``quote`` offsets; ``confidence`` in [0, 1] from how each part was found.
 
-Every rule is about the language of economic news, never about a particular article; the word
-lists live in ``extractor/data/claims.yaml``.
+Claims are built in two passes: what each figure's own sentence says, then what the context
+supplies (a pronoun subject takes the previous claim's indicator, a share introduced by
+"accounting for" is a share of the figure before it, a credit covers the run of figure sentences
+around it). Every rule is about the language of economic news, never a particular article; the
+word lists live in ``extractor/data/claims.yaml``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from typing import Any, Iterable
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
-from .entities import link_place
 from .indicators import IndicatorLinker
 from .periods import Anchor
 from .rules import load_data
@@ -35,8 +38,6 @@ SPANS_KEY = "claims"
 
 if not Span.has_extension("claim"):
     Span.set_extension("claim", default=None)
-
-CURRENCY_RX = re.compile(r"^[A-Z]{3}(?: per .+)?$")
 
 
 @lru_cache(maxsize=1)
@@ -48,27 +49,48 @@ def _rx(words: Iterable[str]) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b", re.I)
 
 
-@dataclass
-class Ctx:
-    """Per-document state while building claims."""
-
-    doc: Doc
-    quantities: list[tuple[Span, dict]]
-    dates: list[tuple[Span, dict]]
-    anchor: Anchor | None
-    article_geo: str | None = None
-    last_geo: dict[str, str] = field(default_factory=dict)  # "province"/"country" -> code
-
-
-def _sent(doc: Doc, char: int) -> Span | None:
-    span = doc.char_span(char, char + 1, alignment_mode="expand")
-    return span[0].sent if span is not None and len(span) else None
-
-
 def _para_bounds(text: str, pos: int) -> tuple[int, int]:
     s = text.rfind("\n", 0, pos) + 1
     e = text.find("\n", pos)
     return s, (len(text) if e < 0 else e)
+
+
+def _unit_kind(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    if re.match(r"^[A-Z]{3}$", unit):
+        return "currency"
+    if re.match(r"^[A-Z]{3} per ", unit):
+        return "price"
+    return {"percent": "percent", "percentage_point": "percent", "basis_point": "percent", "count": "count",
+            "times": "times"}.get(unit)
+
+
+@dataclass
+class Draft:
+    """One claim while it is being built."""
+
+    index: int
+    span: Span
+    q: dict
+    change: dict | None
+    measure: str
+    phrase: Span | None
+    candidates: list[tuple[str, float]]
+    geo: list[str]
+    partner: str | None
+    geo_how: str
+    period: dict | None
+    period_how: str
+    source: str | None
+    source_how: str
+    modality: str
+    anaphoric: bool = False  # the subject is "it", "the figure", "its": the previous claim's
+    share_of_previous: bool = False  # "..., accounting for 67.6 percent of ...": a share of the figure before
+    basis_of_previous: bool = False  # "down from 7.8 percent": an earlier value of the same measure
+    sent_start: int = 0
+    para: int = 0
+    extra: dict = field(default_factory=dict)
 
 
 class ClaimBuilder:
@@ -85,34 +107,38 @@ class ClaimBuilder:
         self.mom = re.compile(r["basis_mom"], re.I)
         self.deficit_words = _rx(r["deficit_words"])
         self.price_words = _rx(r["price_words"])
-        self.partner_preps = set(r["partner_prepositions"])
-        self.anaphora = {k: v for k, v in r["place_anaphora"].items()}
-        self.unnamed_sources = _rx(r["unnamed_sources"])
+        self.growth_words = _rx(r["growth_words"])
+        self.anaphora = dict(r["place_anaphora"])
+        self.unnamed = set(r["unnamed_sources"])
         self.skip_before = re.compile(r["not_a_claim_before"], re.I)
+        self.not_claim_nouns = set(r["not_claim_nouns"])
+        self.anaphoric_subjects = set(r["anaphoric_subjects"])
+        self.basis_before = re.compile(r["basis_before"], re.I)
+        self.credit_patterns = [re.compile(p) for p in r["credit_patterns"]]
+        self.level_nouns = set(r["level_nouns"])
+        self.speech_verbs = set(r["speech_verbs"])
+        self.ratio_map = dict(r["ratio_of_gdp"])  # indicator id -> what the sentence must mention
+        self.import_words = _rx(r["import_flow_words"])
+        self.export_words = _rx(r["export_flow_words"])
 
     # ------------------------------------------------------------------------------------------
 
     def build(self, doc: Doc, qkey: str = "quantities", dkey: str = "dates") -> list[tuple[Span, dict]]:
         qs = [(s, s._.quantity) for s in doc.spans.get(qkey, []) if s._.quantity is not None]
-        ds = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None]
-        ctx = Ctx(doc, qs, ds, Anchor.from_iso(doc._.published))
-        ctx.article_geo = self._article_geo(doc)
+        dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None and s._.timex["period"]]
+        anchor = Anchor.from_iso(doc._.published)
+        self._speakers: list[tuple[int, str]] = []
+        self._sent_credits = self._sentence_credits(doc)
         pairs = self._pair_changes(doc, qs)
         attached = set(pairs.values())
-        out = []
-        prev_claim: dict | None = None
-        credits: dict[int, tuple[str, int]] = {}
+        drafts: list[Draft] = []
         for i, (span, q) in enumerate(qs):
             if i in attached or not self._is_claim(doc, span, q):
-                self._remember_places(ctx, doc, span.start_char)
                 continue
             change = qs[pairs[i]][1] if i in pairs else None
-            claim = self._claim(ctx, span, q, change, prev_claim, credits)
-            if claim is None:
-                continue
-            out.append((span, claim))
-            prev_claim = claim
-        return out
+            drafts.append(self._draft(doc, i, span, q, change, qs, dates, anchor))
+        self._resolve_context(doc, drafts)
+        return [(d.span, self._finish(doc, d)) for d in drafts]
 
     # -- which quantities are claims --------------------------------------------------------------
 
@@ -122,12 +148,13 @@ class ClaimBuilder:
         unit = q["unit"] or ""
         if unit in ("fraction", "year", "month", "week", "day", "hour", "minute", "second", "decade", "quarter"):
             return False
-        before = doc.text[max(0, q["start"] - 25):q["start"]]
-        if self.skip_before.search(before):
+        if self.skip_before.search(doc.text[max(0, q["start"] - 25):q["start"]]):
             return False
         if unit == "count":
             if not re.search(r"\d", q["text"]):
-                return False  # "three tasks": a count in words is a description, not a statistic
+                return False  # "three tasks": a count in words describes, it is not a statistic
+            if (q.get("noun") or "") in self.not_claim_nouns:
+                return False  # "23 comments": page furniture
         return True
 
     # -- pairing a rate with the level it qualifies ------------------------------------------------
@@ -136,18 +163,19 @@ class ClaimBuilder:
         """level index -> change index, for a change rate in the same clause as a level."""
         text = doc.text
         pairs: dict[int, int] = {}
-        used: set[int] = set()
         for ci, (cs, c) in enumerate(qs):
             if not c["direction"] or c["unit"] not in ("percent", "percentage_point", "basis_point", "times"):
                 continue
-            csent = cs.sent
             cands = []
             for li, (ls, lv) in enumerate(qs):
-                if li == ci or li in pairs or lv["direction"] or lv.get("conversion_of") is not None:
+                if li == ci or li in pairs or lv["direction"] or lv.get("conversion_of") is not None or lv["value"] is None:
                     continue
-                if lv["unit"] in ("percent", "percentage_point", "basis_point", None, "fraction", "times"):
+                level_ok = lv["unit"] not in (None, "fraction", "times", "percent", "percentage_point", "basis_point")
+                # a share or rate level takes a change in percentage points ("30%, up 1.1 percentage points")
+                share_ok = lv["unit"] == "percent" and c["unit"] == "percentage_point"
+                if not (level_ok or share_ok):
                     continue
-                if ls.sent.start != csent.start:
+                if ls.sent.start != cs.sent.start:
                     continue
                 a, b = (lv["end"], c["start"]) if li < ci else (c["end"], lv["start"])
                 between = text[a:b]
@@ -158,96 +186,65 @@ class ClaimBuilder:
                 cands.append((li, li > ci))
             if not cands:
                 continue
-            after = text[c["end"]:c["end"] + 30]
-            forward = re.match(r"^\s*(?:year-on-year|yoy|y/y|from a year (?:earlier|ago)|month-on-month)?\s*,?\s*(?:to|to reach|reaching|at)\b", after, re.I)
+            after = text[c["end"]:c["end"] + 60]
+            forward = re.match(
+                r"^\s*(?:year[- ]on[- ]year|yoy|y/y|month[- ]on[- ]month|from a year (?:earlier|ago)|in value)?"
+                r"(?:\s+(?:in|during|over)\s+[^,;]{1,30}?)?\s*,?\s*(?:to|to reach|reaching|at|to hit)\b",
+                after, re.I,
+            )
             following = [li for li, fwd in cands if fwd]
             preceding = [li for li, fwd in cands if not fwd]
-            if forward and following:
-                li = following[0]
-            elif preceding:
-                li = preceding[-1]
-            else:
-                li = following[0]
+            li = following[0] if forward and following else (preceding[-1] if preceding else following[0])
             pairs[li] = ci
-            used.add(ci)
         return pairs
 
-    # -- one claim -----------------------------------------------------------------------------------
+    # -- pass 1: what the sentence says ------------------------------------------------------------
 
-    def _claim(self, ctx: Ctx, span: Span, q: dict, change: dict | None, prev: dict | None,
-               credits: dict[int, tuple[str, int]]) -> dict | None:
-        doc = ctx.doc
-        text = doc.text
+    def _draft(self, doc: Doc, i: int, span: Span, q: dict, change: dict | None, qs, dates, anchor) -> Draft:
         sent = span.sent
-        unit = q["unit"]
-        value = q["value"]
-        phrase_span, whole_span = self._measured_phrase(doc, span, q)
-        phrase = phrase_span.text if phrase_span is not None else ""
-        measure = self._measure(doc, span, q, change, phrase)
-        # what it measures
-        link_text = self._link_text(phrase_span)
-        candidates = self.linker.link(link_text) if link_text else []
-        if (not candidates or measure == "share") and whole_span is not None:
-            whole_text = self._link_text(whole_span)
-            whole_cands = self.linker.link(whole_text) if whole_text else []
-            if whole_cands and (not candidates or measure == "share" and self._is_place_phrase(phrase_span)):
-                candidates = whole_cands
-        if measure == "ratio" and candidates:
-            candidates = self._ratio_indicator(candidates)
-        indicator, score = candidates[0] if candidates else (None, 0.0)
-        if self.deficit_words.search(phrase) or self.deficit_words.search(text[max(0, q["end"]):q["end"] + 12]):
-            if value is not None and value > 0 and re.search(r"deficit", phrase + text[q["end"]:q["end"] + 12], re.I):
-                value = -value
-            if indicator and indicator.endswith((".total", ".trade")) and re.search(r"deficit|surplus|balance", phrase, re.I):
-                base = indicator.split(".")[0]
-                bal = f"{base}.balance"
-                if any(i == bal for i in self.linker._ids):
-                    indicator = bal
-        if measure == "growth" and q["direction"] == "down" and value is not None:
-            value = -abs(value)
-
-        geo, partner, geo_how = self._geo(ctx, span, q, phrase_span, whole_span, measure, prev)
-        period, period_start, period_end, period_how = self._period(ctx, span, q, change, prev)
-        source, source_how = self._source(ctx, span, q, credits)
-        modality = self._modality(doc, span)
-        change_obj = self._change(doc, change) if change else None
-        qstart = min([q["start"]] + ([phrase_span.start_char] if phrase_span is not None and phrase_span.start_char >= sent.start_char
-                                     and phrase_span.start_char < q["start"] else []) + ([change["start"]] if change else []))
-        qend = max([q["end"]] + ([change["end"]] if change else []))
-        if q.get("approx_start") is not None and q["approx_start"] < qstart:
-            qstart = q["approx_start"]
-        confidence = self._confidence(score if indicator else 0.0, geo_how, period_how, source_how)
-        return {
-            "start": q["start"],
-            "end": q["end"],
-            "text": q["text"],
-            "quote_start": qstart,
-            "quote_end": qend,
-            "quote": text[qstart:qend],
-            "value": value,
-            "unit": unit,
-            "measure": measure,
-            "indicator": indicator,
-            "indicator_score": score,
-            "indicator_candidates": candidates,
-            "phrase": phrase,
-            "phrase_start": phrase_span.start_char if phrase_span is not None else None,
-            "phrase_end": phrase_span.end_char if phrase_span is not None else None,
-            "geo": geo,
-            "geo_how": geo_how,
-            "partner": partner,
-            "period": period,
-            "period_start": period_start,
-            "period_end": period_end,
-            "period_how": period_how,
-            "change": change_obj,
-            "approx": q["approx"],
-            "modality": modality,
-            "source": source,
-            "source_how": source_how,
-            "confidence": confidence,
-            "label": q["label"],
-        }
+        phrase, whole = self._measured_phrase(doc, span, q)
+        measure = self._measure(doc, span, q, change, phrase.text if phrase is not None else "")
+        kind = _unit_kind(q["unit"])
+        link_units = "currency" if kind in ("currency", "price") else kind
+        candidates = self._link(phrase, link_units)
+        if q["unit"] == "count" and not candidates:
+            # "12,202 technology contracts": the count's own noun says what it counts
+            candidates = self._link(span, link_units, keep_numbers=False)
+        if not candidates or self._is_place_phrase(phrase):
+            alt = self._verb_phrase(doc, span)
+            if alt:
+                alt_c = self.linker.link(alt, link_units)
+                if alt_c:
+                    candidates = alt_c
+        if measure == "share" and whole is not None and (not candidates or self._is_place_phrase(phrase)):
+            whole_c = self._link(whole, link_units if kind != "percent" else None)
+            if whole_c:
+                candidates = whole_c
+        if measure == "ratio":
+            candidates = self._ratio_candidates(doc, span, whole)
+        geo, partner = self._geo_local(doc, span, q, phrase, candidates)
+        geo_how = "phrase" if geo else "none"
+        if not geo:
+            subj_geo = self._subject_place(doc, span, q)
+            if subj_geo:
+                geo, geo_how = [subj_geo], "sentence"
+        period, period_how = self._period_local(doc, span, q, qs, dates, anchor)
+        credit = self._sent_credits.get(sent.start)
+        source, source_how = (credit[0], "sentence") if credit and credit[0] else (None, "none")
+        if not source:
+            source = self._quote_speaker(doc, q["start"])
+            source_how = "quote" if source else "none"
+        pre = doc.text[max(sent.start_char, q["start"] - 14):q.get("approx_start") or q["start"]].lower()
+        d = Draft(
+            index=i, span=span, q=q, change=change, measure=measure, phrase=phrase, candidates=candidates,
+            geo=geo, partner=partner, geo_how=geo_how, period=period, period_how=period_how, source=source,
+            source_how=source_how, modality=self._modality(doc, span, q), sent_start=sent.start,
+            para=_para_bounds(doc.text, q["start"])[0],
+        )
+        d.anaphoric = phrase is not None and self._anaphoric(phrase)
+        d.share_of_previous = measure == "share" and self._participle_share(doc, span)
+        d.basis_of_previous = bool(re.search(r"\b(?:up|down)?\s*from\s*$", pre))
+        return d
 
     # -- measure ---------------------------------------------------------------------------------------
 
@@ -255,14 +252,18 @@ class ClaimBuilder:
         unit = q["unit"] or ""
         text = doc.text
         if unit in ("percent", "percentage_point", "basis_point"):
-            before = text[max(0, span.sent.start_char, q["start"] - 60):q["start"]]
+            before = text[max(span.sent.start_char, q["start"] - 60):q.get("approx_start") or q["start"]]
             after = text[q["end"]:q["end"] + 40]
-            if self.ratio_after.search(after[:25]):
+            if self.ratio_after.search(after[:30]):
                 return "ratio"
-            if q["direction"] or (unit == "percentage_point" and re.match(r"^\s*(?:higher|lower|more|less|faster|slower)\b", after)):
+            if q["direction"]:
                 return "growth"
-            if self.share_before.search(before[-40:]) or re.match(r"^\s*of\s+(?:the\s+)?(?:\w+'s\s+|\w+’s\s+)?(?:total|overall|all|national|global|world)", after):
+            if self.share_before.search(before[-40:]) or re.match(
+                r"^\s*of\s+(?:the\s+)?(?:\w+['’]s\s+)?(?:total|overall|all|national|global|world|its|their)", after
+            ):
                 return "share"
+            if self.growth_words.search(phrase) or unit == "percentage_point":
+                return "growth"
             return "level"
         if unit == "times":
             return "ratio"
@@ -278,24 +279,28 @@ class ClaimBuilder:
         """(the phrase the figure measures, the whole it is a share of) from the dependency parse."""
         root = span.root
         whole = None
-        # "... 23.1 percent of the country's total": the whole after "of"
         for child in root.children:
             if child.dep_ == "prep" and child.lower_ == "of":
                 objs = [c for c in child.children if c.dep_ == "pobj"]
                 if objs:
                     whole = doc[objs[0].left_edge.i: objs[0].right_edge.i + 1]
+        if whole is None:
+            m = re.match(r"^\s*of\s+([^,;.]{3,80})", doc.text[q["end"]:q["end"] + 90])
+            if m:
+                whole = doc.char_span(q["end"] + m.start(1), q["end"] + m.end(1), alignment_mode="expand")
         tok = root
         for _ in range(8):
             head = tok.head
             if head is tok:
                 break
             # "a trade surplus of 148.08 billion yuan", "a deficit of about US$20 billion"
-            if tok.dep_ == "pobj" and head.lower_ in ("of",) and head.head.pos_ in ("NOUN", "PROPN") and not self._is_change_noun(head.head):
+            if tok.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ in ("NOUN", "PROPN") \
+                    and not self._is_change_noun(head.head) and head.head.i < span.start:
                 noun = head.head
                 return self._np(doc, noun, exclude=head), whole
-            # "the $10 billion deficit in the industry"
-            if tok.dep_ in ("compound", "nmod", "amod", "nummod", "quantmod") and head.pos_ == "NOUN" and head.i > span.end - 1 \
-                    and not self._is_change_noun(head):
+            # "the $10 billion deficit in the industry" (but "surpassed the 2-trillion yuan mark": a level)
+            if tok.dep_ in ("compound", "nmod", "amod", "nummod", "quantmod") and head.pos_ == "NOUN" \
+                    and head.i >= span.end and not self._is_change_noun(head) and head.lemma_.lower() not in self.level_nouns:
                 return self._np(doc, head, exclude=None, skip=span), whole
             if head.pos_ in ("VERB", "AUX"):
                 subj = self._subject(head)
@@ -308,14 +313,12 @@ class ClaimBuilder:
     def _is_change_noun(tok: Token) -> bool:
         return tok.lemma_.lower() in ("increase", "rise", "decrease", "decline", "drop", "fall", "growth", "gain", "jump")
 
-    def _subject(self, verb: Token) -> Token | None:
+    @staticmethod
+    def _subject(verb: Token) -> Token | None:
         v = verb
         for _ in range(4):
             for c in v.children:
                 if c.dep_ in ("nsubj", "nsubjpass", "csubj"):
-                    if c.lower_ in ("it", "they", "this", "which", "that") :
-                        # "now it has exceeded ...": the subject of the previous clause
-                        break
                     return c
             if v.dep_ in ("advcl", "conj", "xcomp", "ccomp", "acl", "relcl", "prep", "pcomp", "pobj") and v.head is not v:
                 v = v.head
@@ -330,10 +333,18 @@ class ClaimBuilder:
         toks = [t for t in head.subtree if not (exclude is not None and exclude.i <= t.i <= exclude.right_edge.i)]
         if skip is not None:
             toks = [t for t in toks if not (skip.start <= t.i < skip.end)]
-        # stop at a relative clause or a comma-separated apposition after the head
-        out = []
-        for t in sorted(toks, key=lambda t: t.i):
-            if t.i > head.i and (t.dep_ in ("relcl", "acl", "advcl") or t.text in (",", ";", "(", "—")):
+        out: list[Token] = []
+        ordered = sorted(toks, key=lambda t: t.i)
+        for k, t in enumerate(ordered):
+            if out and t.i != out[-1].i + 1 and t.i > head.i:
+                break  # the subtree jumps over the verb: an apposition or a misparse
+            if t.i > head.i and t.text == "," and k + 1 < len(ordered) and (
+                ordered[k + 1].dep_ == "conj" or doc[t.i + 1: t.i + 3].text.lower() in ("together with", "along with", "as well")
+                or (out and out[-1].i + 1 == t.i and doc[out[0].i: t.i].text.lower().find("together with") >= 0)
+            ):
+                out.append(t)  # "exports of Jiangsu, Zhejiang and Shanghai", "Shanghai, together with ...,"
+                continue
+            if t.i > head.i and (t.dep_ in ("relcl", "acl", "advcl", "appos") or t.text in (",", ";", "(", "—", "–")):
                 break
             out.append(t)
         if not out:
@@ -349,39 +360,197 @@ class ClaimBuilder:
         seg = doc[i + 1 if doc[i].text in (",", ";", ":") else i: span.start]
         return seg if len(seg) else None
 
+    def _link(self, phrase: Span | None, units: str | None, keep_numbers: bool = False) -> list[tuple[str, float]]:
+        text = self._link_text(phrase, keep_numbers)
+        return self.linker.link(text, units) if text else []
+
     @staticmethod
-    def _link_text(phrase: Span | None) -> str:
+    def _link_text(phrase: Span | None, keep_numbers: bool = False) -> str:
+        """The phrase without places, dates, people, figures: what remains says what is measured."""
         if phrase is None:
             return ""
         words = []
         for t in phrase:
-            if t.ent_type_ in ("GPE", "DATE", "MONEY", "PERCENT", "CARDINAL", "PERSON", "ORG", "TIME") and not t.ent_type_ == "ORG":
+            if t.ent_type_ in ("GPE", "DATE", "MONEY", "PERCENT", "CARDINAL", "PERSON", "TIME", "NORP", "LOC"):
                 continue
-            if t.like_num or t.is_punct or t.tag_ == "POS":
+            if t.ent_type_ == "ORG" and t.ent_kb_id_ in ("EU", "ASEAN", "BRI"):
+                continue
+            if (t.like_num and not keep_numbers) or t.is_punct or t.tag_ == "POS":
                 continue
             words.append(t.text)
         return " ".join(words)
+
+    def _verb_phrase(self, doc: Doc, span: Span) -> str:
+        """"Germany spent 121.4 billion euros on research and development", "Jiangsu exported 1.2
+        trillion yuan of high-tech products": the verb with its object or "on"/"of" complement."""
+        tok = span.root
+        verb = None
+        for _ in range(3):
+            if tok.head is tok:
+                break
+            tok = tok.head
+            if tok.pos_ == "VERB":
+                verb = tok
+                break
+        comp = re.match(r"^\s*(?:\([^)]*\)\s*)?(?:worth\s+)?(?:of|on|in)\s+([^,;.()]{3,80}?)(?=,|;|\.|\(| in \d| from | to | last | this |$)",
+                        doc.text[span.end_char:span.end_char + 120])
+        if verb is None:
+            return comp.group(1) if comp else ""
+        parts = [verb.lemma_] + ([comp.group(1)] if comp else [])
+        for c in verb.children:
+            if c.dep_ == "prep" and c.lower_ in ("on", "for") and not comp:
+                parts.append(self._link_text(doc[c.i + 1: c.right_edge.i + 1]))
+            elif c.dep_ == "dobj" and not (c.left_edge.i <= span.start and span.end - 1 <= c.right_edge.i):
+                parts.append(self._link_text(doc[c.left_edge.i: c.right_edge.i + 1]))
+        return " ".join(p for p in parts if p)
 
     @staticmethod
     def _is_place_phrase(phrase: Span | None) -> bool:
         if phrase is None:
             return True
         content = [t for t in phrase if not (t.is_punct or t.is_stop)]
-        return bool(content) and sum(1 for t in content if t.ent_type_ == "GPE" or t.lower_ in ("province", "provinces", "coastal", "together", "city", "cities")) >= len(content) * 0.6
+        if not content:
+            return True
+        placey = sum(1 for t in content if t.ent_type_ in ("GPE", "LOC") or t.lower_ in ("province", "provinces", "coastal",
+                                                                                      "together", "city", "cities", "country"))
+        return placey >= len(content) * 0.6
 
-    def _ratio_indicator(self, candidates: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """A share of GDP has its own indicator where the catalog has one (R&D -> rd.intensity)."""
-        ids = set(self.linker._ids)
-        out = []
-        for iid, s in candidates:
-            if iid == "rd.expenditure" and "rd.intensity" in ids:
-                iid = "rd.intensity"
-            out.append((iid, s))
-        return out
+    def _anaphoric(self, phrase: Span) -> bool:
+        """"it", "the figure", "its 5.4 percent increase": no words of its own about what is measured."""
+        from .indicators import NEUTRAL
+
+        words = [t.lower_ for t in phrase if not (t.is_punct or t.like_num or t.ent_type_ in ("PERCENT", "MONEY"))]
+        if not words:
+            return False
+        if " ".join(words) in self.anaphoric_subjects:
+            return True
+        content = [w for w in words if w not in NEUTRAL and w not in ("its", "their", "the", "a", "an", "this", "that")
+                   and w not in self._change_nouns]
+        return words[0] in ("its", "their", "it", "this", "that") and not content
+
+    _change_nouns = {"increase", "rise", "decrease", "decline", "drop", "fall", "growth", "gain", "jump", "contraction"}
+
+    def _ratio_candidates(self, doc: Doc, span: Span, whole: Span | None) -> list[tuple[str, float]]:
+        """A share of GDP: what is spent (R&D) decides the indicator (``ratio_of_gdp`` in claims.yaml)."""
+        sent = span.sent
+        words = []
+        for t in sent:
+            if whole is not None and whole.start <= t.i < whole.end:
+                continue
+            if span.start <= t.i < span.end:
+                continue
+            words.append(t)
+        text = self._link_text(doc[sent.start: sent.end]) if not words else " ".join(
+            t.text for t in words if not (t.ent_type_ in ("GPE", "DATE", "MONEY", "PERCENT", "CARDINAL") or t.like_num or t.is_punct))
+        text = re.sub(r"\b(?:gdp|gross domestic product|economic output)\b", " ", text, flags=re.I)
+        for iid, rx in self.ratio_map.items():
+            if re.search(rx, text, re.I):
+                return [(iid, 0.9)]
+        return []
+
+    def _mentioned_indicators(self, text: str) -> list[tuple[str, float]]:
+        """Indicators whose alias occurs in a longer text (every alias word present)."""
+        from .indicators import phrase_words, _same_word
+
+        words = phrase_words(text)
+        out: dict[str, float] = {}
+        for iid, aw in self.linker._aliases:
+            if all(any(_same_word(a, w) for w in words) for a in aw):
+                out[iid] = max(out.get(iid, 0.0), min(1.0, 0.6 + 0.1 * len(aw)))
+        return sorted(out.items(), key=lambda kv: -kv[1])
+
+    def _participle_share(self, doc: Doc, span: Span) -> bool:
+        """"..., accounting for 67.6 percent of the province's total": a share of the figure before."""
+        pre = doc.text[max(span.sent.start_char, span.start_char - 45):span.start_char].lower()
+        return bool(re.search(r",\s*(?:accounting for|representing|making up|or|equal to|equivalent to|which (?:accounted|made up|represented))\s+(?:about |around |nearly |over |more than )?$", pre))
 
     # -- where -----------------------------------------------------------------------------------------
 
-    def _article_geo(self, doc: Doc) -> str | None:
+    def _flow(self, phrase: str, candidates: list[tuple[str, float]]) -> str:
+        iid = candidates[0][0] if candidates else ""
+        if iid.endswith(".imports") or (self.import_words.search(phrase) and not self.export_words.search(phrase)):
+            return "import"
+        if iid.endswith(".exports") or (self.export_words.search(phrase) and not self.import_words.search(phrase)):
+            return "export"
+        return "trade"
+
+    def _geo_local(self, doc: Doc, span: Span, q: dict, phrase: Span | None, candidates) -> tuple[list[str], str | None]:
+        """Places in the measured phrase, by their role: "exports to X" (partner), "imports from X"
+        (partner), "exports from X" (geo), "imports into X" (geo), "trade with X" (partner),
+        "trade between A and B" (geo A, partner B), possessives and modifiers (geo)."""
+        if phrase is None:
+            return [], None
+        flow = self._flow(phrase.text, candidates)
+        geos: list[str] = []
+        partners: list[str] = []
+        last_role = None
+        between_seen = 0
+        for e in phrase.ents:
+            code = e.kb_id_
+            if not code or not (e.label_ in ("GPE", "NORP") or code in ("EU", "ASEAN", "BRI")):
+                continue
+            j = e.start - 1
+            while j >= phrase.start and doc[j].lower_ in ("the", "a", "an"):
+                j -= 1
+            prep = doc[j].lower_ if j >= phrase.start else ""
+            if prep == "and" or prep == ",":
+                role = last_role or "geo"
+                if role == "between":
+                    role = "partner"
+            elif prep == "with":
+                role = "partner"
+            elif prep == "between":
+                role = "between"
+            elif prep in ("to", "toward", "towards"):
+                role = "geo" if flow == "import" else "partner"
+            elif prep == "from":
+                role = "partner" if flow == "import" else "geo"
+            elif prep == "into":
+                role = "geo"
+            else:
+                role = "geo"
+            if role == "between":
+                between_seen += 1
+                geos.append(code)
+            elif role == "partner":
+                partners.append(code)
+            else:
+                geos.append(code)
+            last_role = role
+        if not geos:
+            for t in phrase:
+                kind = self.anaphora.get(t.lower_)
+                if kind:
+                    self_code = self._last_place(doc, span.start, kind)
+                    if self_code:
+                        geos.append(self_code)
+                        break
+        return sorted(set(geos)), (partners[0] if partners else None)
+
+    def _subject_place(self, doc: Doc, span: Span, q: dict) -> str | None:
+        """"Guangdong invested more than 4 billion yuan": the clause's subject is a place."""
+        for e in span.sent.ents:
+            if e.end_char > q["start"]:
+                break
+            if e.label_ == "GPE" and e.kb_id_ and e.root.dep_ in ("nsubj", "nsubjpass", "poss"):
+                prev = doc[e.start - 1].lower_ if e.start > 0 else ""
+                if prev not in ("with", "to", "from", "between", "into", "and"):
+                    return e.kb_id_
+        return None
+
+    def _last_place(self, doc: Doc, before_token: int, kind: str) -> str | None:
+        """The last place of a kind ("province": an ISO 3166-2 code; "country") before a token."""
+        for e in reversed(doc.ents):
+            if e.start >= before_token or e.label_ != "GPE" or not e.kb_id_:
+                continue
+            sub = bool(re.match(r"^[A-Z]{2}-", e.kb_id_))
+            if kind == "province" and sub:
+                return e.kb_id_
+            if kind == "country":
+                return e.kb_id_[:2] if sub else e.kb_id_
+        return None
+
+    def article_geo(self, doc: Doc) -> str | None:
         counts: Counter[str] = Counter()
         first: dict[str, int] = {}
         for e in doc.ents:
@@ -392,108 +561,44 @@ class ClaimBuilder:
             return None
         return sorted(counts, key=lambda c: (-counts[c], first[c]))[0]
 
-    def _remember_places(self, ctx: Ctx, doc: Doc, upto: int) -> None:
-        for e in doc.ents:
-            if e.end_char > upto:
-                break
-            if e.label_ == "GPE" and e.kb_id_:
-                kind = "province" if re.match(r"^[A-Z]{2}-", e.kb_id_) else "country"
-                ctx.last_geo[kind] = e.kb_id_
-                if kind == "province":
-                    ctx.last_geo["country"] = e.kb_id_[:2]
-
-    def _places_in(self, span: Span | None) -> list[tuple[str, Token | None]]:
-        if span is None:
-            return []
-        out = []
-        for e in span.ents:
-            if e.label_ in ("GPE", "ORG") and e.kb_id_ and (e.label_ == "GPE" or e.kb_id_ in ("EU", "ASEAN", "BRI")):
-                prev = span.doc[e.start - 1] if e.start > 0 else None
-                out.append((e.kb_id_, prev))
-        return out
-
-    def _geo(self, ctx: Ctx, span: Span, q: dict, phrase: Span | None, whole: Span | None, measure: str,
-             prev: dict | None) -> tuple[Any, str | None, str]:
-        doc = ctx.doc
-        self._remember_places(ctx, doc, span.start_char)
-        partner = None
-        geos: list[str] = []
-        for code, prev_tok in self._places_in(phrase):
-            if prev_tok is not None and prev_tok.lower_ in self.partner_preps:
-                partner = partner or code
-            else:
-                geos.append(code)
-        how = "phrase"
-        if not geos and phrase is not None:
-            # "the province", "the country", "the southern province"
-            for t in phrase:
-                kind = self.anaphora.get(t.lower_)
-                if kind and ctx.last_geo.get(kind):
-                    geos.append(ctx.last_geo[kind])
-                    break
-        if not geos:
-            # the subject of the sentence is a place: "Guangdong invested ..."
-            sent = span.sent
-            for e in sent.ents:
-                if e.end_char > q["start"]:
-                    break
-                if e.label_ == "GPE" and e.kb_id_ and e.root.dep_ in ("nsubj", "nsubjpass", "poss") and \
-                        not (e.start > 0 and doc[e.start - 1].lower_ in self.partner_preps):
-                    geos.append(e.kb_id_)
-                    how = "sentence"
-                    break
-        if not geos:
-            para_start, _ = _para_bounds(doc.text, q["start"])
-            if prev is not None and prev.get("geo") and _para_bounds(doc.text, prev["start"])[0] == para_start:
-                g = prev["geo"]
-                return g, partner, "paragraph"
-            if ctx.article_geo:
-                return ctx.article_geo, partner, "article"
-            return None, partner, "none"
-        uniq = sorted(set(geos))
-        return (uniq[0] if len(uniq) == 1 else uniq), partner, how
-
     # -- when -------------------------------------------------------------------------------------------
 
-    def _period(self, ctx: Ctx, span: Span, q: dict, change: dict | None, prev: dict | None):
-        doc = ctx.doc
+    def _is_basis_date(self, doc: Doc, ds: Span) -> bool:
+        """"from a year earlier", "over the same period last year", "than in 2022": a comparison."""
+        pre = doc.text[max(ds.sent.start_char, ds.start_char - 18):ds.start_char]
+        m = self.basis_before.search(pre)
+        if not m:
+            return False
+        if m.group(0).strip().lower().startswith("from") and (
+            re.search(r"\bto\b|-|–", ds.text) or not doc.text[ds.sent.start_char:ds.start_char - len(m.group(0))].strip()
+        ):
+            return False  # "From January to May 2025, ...": the period itself
+        return True
+
+    def _period_local(self, doc: Doc, span: Span, q: dict, qs, dates, anchor) -> tuple[dict | None, str]:
         sent = span.sent
+        clause = doc.text[sent.start_char:q["start"]]
+        clause = re.split(r";|,\s+(?:and|but|while|whereas)\s+", clause)[-1]
+        if anchor is not None and re.search(r"\b(?:now|currently)\b", clause, re.I):
+            iso = f"{anchor.year:04d}" + (f"-{anchor.month:02d}" if anchor.month else "")
+            return {"period": iso, "period_start": None, "period_end": None}, "now"
         cands = []
-        for ds, d in ctx.dates:
-            if ds.sent.start != sent.start or not d["period"]:
-                continue
-            if self._attached_to_reporting(ds):
+        for ds, d in dates:
+            if ds.sent.start != sent.start or self._attached_to_reporting(ds) or self._is_basis_date(doc, ds):
                 continue
             dist = ds.start - span.end if ds.start >= span.end else span.start - ds.end
-            # a date closer to another figure of the sentence belongs to that figure
             owner = min(
-                (abs(((ds.start - os.end) if ds.start >= os.end else (os.start - ds.end))), k)
-                for k, (os, o) in enumerate(ctx.quantities) if os.sent.start == sent.start and o.get("conversion_of") is None
+                (abs(ds.start - os.end if ds.start >= os.end else os.start - ds.end), k)
+                for k, (os, o) in enumerate(qs) if os.sent.start == sent.start and o.get("conversion_of") is None
             )
-            mine = abs(dist)
-            cands.append((mine > owner[0] + 3, mine, d))
+            cands.append((abs(dist) > owner[0] + 3, abs(dist), d))
         if cands:
             cands.sort(key=lambda c: (c[0], c[1]))
-            d = cands[0][2]
-            return d["period"], d["period_start"], d["period_end"], "sentence"
-        # "now it has exceeded ...": the publication date
-        if any(t.lower_ in ("now", "currently") for t in sent) and ctx.anchor is not None:
-            a = ctx.anchor
-            iso = f"{a.year:04d}" + (f"-{a.month:02d}" if a.month else "")
-            return iso, None, None, "now"
-        # the last period stated before, in the paragraph or the few sentences before it
-        text = doc.text
-        para_start, _ = _para_bounds(text, q["start"])
-        before = [(ds, d) for ds, d in ctx.dates if ds.end_char <= sent.start_char and d["period"]
-                  and not self._attached_to_reporting(ds)]
-        if before:
-            ds, d = before[-1]
-            sents_between = sum(1 for s in doc[ds.end: sent.start].sents) if ds.end < sent.start else 0
-            if ds.start_char >= para_start:
-                return d["period"], d["period_start"], d["period_end"], "paragraph"
-            if sents_between <= 2 and re.match(r"^\s*(?:of them|of these|of which|among them|among these|in particular|meanwhile|also)\b", text[sent.start_char:sent.start_char + 20], re.I):
-                return d["period"], d["period_start"], d["period_end"], "paragraph"
-        return None, None, None, "none"
+            return cands[0][2], "sentence"
+        if anchor is not None and any(t.lower_ in ("now", "currently") for t in sent):
+            iso = f"{anchor.year:04d}" + (f"-{anchor.month:02d}" if anchor.month else "")
+            return {"period": iso, "period_start": None, "period_end": None}, "now"
+        return None, "none"
 
     def _attached_to_reporting(self, ds: Span) -> bool:
         """"said on Thursday", "reported by Xinhua in June": the date of the statement, not the figure."""
@@ -509,79 +614,106 @@ class ClaimBuilder:
 
     # -- who says so ------------------------------------------------------------------------------------
 
-    def _source(self, ctx: Ctx, span: Span, q: dict, credits: dict[int, tuple[str, int]]) -> tuple[str | None, str]:
-        doc = ctx.doc
-        text = doc.text
-        sent = span.sent
-        name = self._credit_in(doc, sent, q["start"])
-        para_start, _ = _para_bounds(text, q["start"])
-        if name:
-            credits[para_start] = (name, sent.start)
-            return name, "sentence"
-        # a quotation: the speaker after the closing quote, or before the opening one
-        quote = self._quote_speaker(doc, q["start"])
-        if quote:
-            return quote, "quote"
-        # a credit earlier in the paragraph covers the run of figure sentences that follows it
-        if para_start in credits:
-            cname, csent = credits[para_start]
-            if self._run_of_figures(ctx, csent, sent.start):
-                credits[para_start] = (cname, sent.start)
-                return cname, "paragraph"
-        return None, "none"
+    def _sentence_credits(self, doc: Doc) -> dict[int, tuple[str | None, str]]:
+        """Per sentence start: (name, kind) of what it credits. kind is ``document`` ("according to
+        X", "statistics released by X"), ``speech`` ("X said that", "X told"), ``other`` (a body
+        said), or ``unnamed`` ("a trade official said"). Speakers are remembered for "he said"."""
+        out: dict[int, tuple[str | None, str]] = {}
+        for sent in doc.sents:
+            credit = self._credit(doc, sent)
+            if credit is not None:
+                out[sent.start] = credit
+                if credit[1] == "speech" and credit[0]:
+                    self._speakers.append((sent.start_char, credit[0]))
+        # "a trade official said ..." then "X, director-general of ..., told ...": the lede's official is X
+        starts = sorted(out)
+        for k, st in enumerate(starts):
+            name, kind = out[st]
+            if kind == "unnamed":
+                for st2 in starts[k + 1:k + 3]:
+                    n2, k2 = out[st2]
+                    if k2 == "speech" and n2:
+                        out[st] = (n2, "speech")
+                        break
+        return out
 
-    def _credit_in(self, doc: Doc, sent: Span, pos: int) -> str | None:
-        s = sent.text
+    def _credit(self, doc: Doc, sent: Span) -> tuple[str | None, str] | None:
         base = sent.start_char
-        pats = rules()["credit_patterns"]
-        for p in pats:
-            for m in re.finditer(p, s):
-                name = self._entity_at(doc, base + m.start("who"), base + m.end("who"))
+        for rx in self.credit_patterns:
+            for m in rx.finditer(sent.text):
+                name = self._name_in(doc, base + m.start("who"), base + m.end("who"))
                 if name:
-                    return name
-        # "X said" / "said X" through the parse
+                    return name, "document"
         for t in sent:
             if t.lemma_.lower() in self.reporting_verbs and t.pos_ == "VERB":
                 for c in t.children:
-                    if c.dep_ in ("nsubj", "nsubjpass") or (c.dep_ == "agent"):
-                        who = c if c.dep_ != "agent" else next((g for g in c.children if g.dep_ == "pobj"), None)
-                        if who is None:
-                            continue
-                        name = self._name_for(doc, who)
-                        if name:
-                            return name
+                    who = c if c.dep_ in ("nsubj", "nsubjpass") else (
+                        next((g for g in c.children if g.dep_ == "pobj"), None) if c.dep_ == "agent" else None)
+                    if who is None:
+                        continue
+                    name = self._name_for(doc, who)
+                    if name:
+                        person = who.ent_type_ == "PERSON" or who.lower_ in ("he", "she") or any(
+                            e.label_ == "PERSON" for e in doc[who.left_edge.i: who.right_edge.i + 1].ents)
+                        kind = "speech" if person and t.lemma_.lower() in self.speech_verbs else "other"
+                        return name, kind
+                    sub = {w.lower_ for w in who.subtree}
+                    if sub & self.unnamed:
+                        return None, "unnamed"
         return None
 
-    def _entity_at(self, doc: Doc, s: int, e: int) -> str | None:
+    def _name_in(self, doc: Doc, s: int, e: int) -> str | None:
         span = doc.char_span(s, e, alignment_mode="expand")
         if span is None:
             return None
-        for ent in span.ents:
-            if ent.label_ in ("ORG", "PERSON", "GPE", "NORP"):
-                if ent.label_ == "GPE":
-                    # "Guangdong customs": the place names the body
-                    tail = doc[ent.end: span.end]
-                    if len(tail) and tail[0].lower_ in ("customs", "government", "authorities", "statistics"):
-                        return doc[ent.start: ent.end + 1].text
-                    continue
-                return self._full_name(doc, ent)
-        txt = span.text.strip()
-        if self.unnamed_sources.search(txt):
+        ents = [x for x in doc.ents if x.start < span.end and span.start < x.end]  # names may run past the match
+        persons = [x for x in ents if x.label_ == "PERSON"]
+        if persons:
+            return self._full_name(doc, persons[0])
+        for ent in ents:
+            if ent.label_ in ("ORG", "NORP", "FAC"):
+                return self._org_name(doc, ent)
+            if ent.label_ == "GPE":
+                tail = doc[ent.end: span.end]
+                if len(tail) and tail[0].lower_ in ("customs", "government", "authorities", "statistics", "bureau"):
+                    return doc[ent.start: ent.end + 1].text  # "Guangdong customs"
+        words = [t for t in span if not t.is_punct]
+        while words and words[0].lower_ in ("the", "a", "an"):
+            words = words[1:]
+        if not words or any(t.lower_ in self.unnamed for t in words) or words[0].pos_ == "PRON":
             return None
-        return None
+        return doc[words[0].i: words[-1].i + 1].text
+
+    def _org_name(self, doc: Doc, ent: Span) -> str:
+        """The whole name of a body: "Ministry of Trade, Industry and Energy" when the model split it."""
+        end = ent.end
+        while end + 1 < len(doc) and doc[end].text in (",", "and") and (doc[end + 1].is_title or doc[end + 1].is_upper):
+            nxt = end + 1
+            while nxt < len(doc) and (doc[nxt].is_title or doc[nxt].is_upper or doc[nxt].lower_ in ("and", "of")) \
+                    and doc[nxt].ent_type_ in ("ORG", "") and not doc[nxt].is_punct:
+                nxt += 1
+            if nxt == end + 1 or doc[nxt - 1].lower_ in ("and", "of"):
+                break
+            end = nxt
+        return doc[ent.start:end].text
 
     def _name_for(self, doc: Doc, tok: Token) -> str | None:
-        if tok.ent_type_ in ("PERSON", "ORG"):
-            for ent in doc.ents:
-                if ent.start <= tok.i < ent.end:
-                    return self._full_name(doc, ent)
+        """The name a reporting verb's subject gives: a person within it first, then a body, then
+        a common-noun body ("the central bank"); pronouns resolve to the last person."""
         if tok.lower_ in ("he", "she"):
-            persons = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= tok.i]
-            return self._full_name(doc, persons[-1]) if persons else None
-        if tok.ent_type_ == "GPE":
+            return self._last_speaker(doc, tok.idx)
+        if tok.pos_ == "PRON":
             return None
-        # "a trade official said": unnamed, unless the next sentence names him with a title
-        return None
+        sub = doc[tok.left_edge.i: tok.right_edge.i + 1]
+        return self._name_in(doc, sub.start_char, sub.end_char)
+
+    def _last_speaker(self, doc: Doc, pos: int) -> str | None:
+        """"he said": the last person quoted before, else the last person named."""
+        speakers = [n for p, n in self._speakers if p < pos]
+        if speakers:
+            return speakers[-1]
+        persons = [e for e in doc.ents if e.label_ == "PERSON" and e.end_char <= pos]
+        return self._full_name(doc, persons[-1]) if persons else None
 
     @staticmethod
     def _full_name(doc: Doc, ent: Span) -> str:
@@ -597,39 +729,30 @@ class ClaimBuilder:
         para_start, para_end = _para_bounds(text, pos)
         seg = text[para_start:para_end]
         rel = pos - para_start
-        opens = [m.start() for m in re.finditer(r"[“\"]", seg)]
-        closes = [m.start() for m in re.finditer(r"[”\"]", seg)]
-        o = max([x for x in opens if x < rel], default=None)
-        c = min([x for x in closes if x > rel], default=None)
+        o = max([m.start() for m in re.finditer(r"[“\"]", seg) if m.start() < rel], default=None)
+        c = min([m.start() for m in re.finditer(r"[”\"]", seg) if m.start() > rel], default=None)
         if o is None or c is None:
             return None
         after = seg[c + 1:c + 80]
         m = re.match(r"^[,.]?\s*(?P<who>[^,.;“”]{2,60}?)\s+(?:said|says|told|added|noted|stressed|pointed out)\b", after)
         if m:
-            name = self._entity_at(doc, para_start + c + 1 + m.start("who"), para_start + c + 1 + m.end("who"))
-            if name:
-                return name
             who = m.group("who").strip()
             if who.lower() in ("he", "she"):
-                persons = [e for e in doc.ents if e.label_ == "PERSON" and e.end_char <= para_start + c]
-                return self._full_name(doc, persons[-1]) if persons else None
-        m = re.search(r"(?P<who>[A-Z][\w .'-]{1,60}?)\s+(?:said|says|told [^:“]*)\s*[:,]\s*$", seg[max(0, o - 120):o])
+                return self._last_speaker(doc, para_start + c)
+            return self._name_in(doc, para_start + c + 1 + m.start("who"), para_start + c + 1 + m.end("who"))
+        lead = seg[max(0, o - 120):o]
+        m = re.search(r"(?P<who>[A-Z][\w .'-]{1,60}?)\s+(?:said|says|told [^:“]*)\s*[:,]\s*$", lead)
         if m:
-            return self._entity_at(doc, para_start + max(0, o - 120) + m.start("who"), para_start + max(0, o - 120) + m.end("who"))
+            off = para_start + max(0, o - 120)
+            return self._name_in(doc, off + m.start("who"), off + m.end("who"))
         return None
 
-    def _run_of_figures(self, ctx: Ctx, from_sent: int, to_sent: int) -> bool:
-        """Every sentence from the credited one to this one states a figure."""
-        doc = ctx.doc
-        starts = {s.sent.start for s, _ in ctx.quantities}
-        for s in doc[from_sent: to_sent].sents:
-            if s.start not in starts:
-                return False
-        return True
+    # -- modality, change --------------------------------------------------------------------------------
 
-    # -- modality, change, confidence ------------------------------------------------------------
-
-    def _modality(self, doc: Doc, span: Span) -> str:
+    def _modality(self, doc: Doc, span: Span, q: dict) -> str:
+        pre = doc.text[max(span.sent.start_char, q["start"] - 14):q.get("approx_start") or q["start"]].lower()
+        if re.search(r"\bfrom\s*$", pre):
+            return "reported"  # "down from 7.8 percent": the earlier, measured value
         tok = span.root
         verb = None
         for _ in range(4):
@@ -649,41 +772,216 @@ class ClaimBuilder:
             lemma = v.lemma_.lower()
             if lemma in self.target_cues or any(a in ("should", "must") for a in auxes):
                 return "target"
-            if lemma in self.forecast_cues or any(a in ("will", "would", "could", "may", "might", "shall") for a in auxes):
+            if lemma in self.forecast_cues or any(a in ("will", "would", "could", "may", "might", "shall", "'ll") for a in auxes):
                 return "forecast"
-        # "a target of 5 percent", "is expected to reach"
         window = doc.text[max(span.sent.start_char, span.start_char - 40):span.start_char].lower()
-        if re.search(r"\b(?:target|goal|aim|aims|aimed|targets)\b(?: of| to| at)?", window):
+        if re.search(r"\b(?:target|goal|aims?|aimed|targets)\b(?: of| to| at)?", window):
             return "target"
         if re.search(r"\b(?:forecast|projected|expected|estimated to|predicts?|sees)\b", window):
             return "forecast"
         return "reported"
 
-    def _change(self, doc: Doc, c: dict) -> dict:
+    def _change(self, doc: Doc, c: dict, level: dict, dates) -> dict:
         text = doc.text
-        sent = _sent(doc, c["start"])
-        end = sent.end_char if sent is not None else len(text)
-        window = text[c["end"]: min(end, c["end"] + 45)]
-        before = text[max(0, c["start"] - 30):c["start"]]
+        sent_end = doc[doc.char_span(c["start"], c["end"], alignment_mode="expand").start].sent.end_char
+        end = max(c["end"], level["end"])
+        m = re.search(r"[;,]\s+(?!year|from|compared|over|than|against|a year|month)|\.\s", text[end:sent_end])
+        clause_end = end + m.start() if m else sent_end
+        window = text[c["end"]:clause_end] + " " + text[level["end"]:clause_end]
+        sent_start = doc[doc.char_span(c["start"], c["end"], alignment_mode="expand").start].sent.start_char
+        before = text[max(sent_start, c["start"] - 30):c["start"]]
         basis = None
         if self.yoy.search(window) or self.yoy.search(before):
             basis = "yoy"
         elif self.mom.search(window) or self.mom.search(before):
             basis = "mom"
         else:
-            m = re.search(r"\b(?:from|compared with|over|than|against)\s+(?:in\s+)?(?:the\s+)?(1[89]\d\d|20\d\d)\b", window)
-            if m:
-                basis = m.group(1)
+            for ds, d in dates:
+                if c["end"] <= ds.start_char < clause_end and self._is_basis_date(doc, ds):
+                    basis = d["period"]
+                    break
         return {"value": abs(c["value"]) if c["value"] is not None else None, "unit": c["unit"],
                 "direction": c["direction"], "basis": basis}
 
+    # -- pass 2: context ---------------------------------------------------------------------------------
+
+    def _resolve_context(self, doc: Doc, drafts: list[Draft]) -> None:
+        text = doc.text
+        article_geo = self.article_geo(doc)
+        by_sent: dict[int, list[Draft]] = {}
+        for d in drafts:
+            by_sent.setdefault(d.sent_start, []).append(d)
+        prev: Draft | None = None
+        for d in drafts:
+            same_sent = [x for x in by_sent[d.sent_start] if x.index < d.index]
+            same_para_prev = prev if prev is not None and prev.para == d.para else None
+            ref = None
+            if d.share_of_previous and same_sent:
+                ref = same_sent[-1]
+            elif d.basis_of_previous and same_sent:
+                ref = same_sent[-1]
+                d.measure = ref.measure if ref.measure in ("growth", "level", "share", "ratio", "price") else d.measure
+            elif d.anaphoric and (same_sent or same_para_prev):
+                ref = same_sent[-1] if same_sent else same_para_prev
+            if ref is not None:
+                if ref.candidates and (not d.candidates or d.share_of_previous or d.anaphoric or d.basis_of_previous):
+                    d.candidates = ref.candidates
+                if d.anaphoric and d.measure == "level" and ref.measure == "price":
+                    d.measure = "price"
+                if not d.geo:
+                    d.geo, d.geo_how = ref.geo, "previous"
+                d.partner = d.partner or ref.partner
+            # "Exports totaled $891.1 billion" after a figure on a product group: that group's exports
+            if ref is None and same_para_prev is not None and not d.geo and self._bare_flow(d):
+                fam = same_para_prev.candidates[0][0].split(".")[0] if same_para_prev.candidates else None
+                flow = self._bare_flow(d)
+                if fam and fam != "trade" and f"{fam}.{flow}" in self.linker.units \
+                        and same_para_prev.sent_start != d.sent_start:
+                    d.candidates = [(f"{fam}.{flow}", 0.75)]
+            # where: the paragraph's subject place, else the article's
+            if not d.geo:
+                if same_para_prev is not None and same_para_prev.geo and same_para_prev.geo != [d.partner]:
+                    d.geo, d.geo_how = same_para_prev.geo, "paragraph"
+                elif article_geo and article_geo != d.partner:
+                    d.geo, d.geo_how = [article_geo], "article"
+            # when: the last period stated before, in the paragraph (or led in by "Of them")
+            if d.period is None:
+                d.period, d.period_how = self._inherited_period(doc, d, drafts)
+            prev = d
+        self._credit_runs(doc, drafts)
+
+    @staticmethod
+    def _bare_flow(d: Draft) -> str | None:
+        """"Exports", "imports": a flow word with nothing else (no place, no product)."""
+        if d.phrase is None:
+            return None
+        words = [t.lower_ for t in d.phrase if not (t.is_punct or t.is_stop)]
+        if words in (["exports"], ["export"]):
+            return "exports"
+        if words in (["imports"], ["import"]):
+            return "imports"
+        return None
+
+    def _inherited_period(self, doc: Doc, d: Draft, drafts: list[Draft]) -> tuple[dict | None, str]:
+        text = doc.text
+        sent = d.span.sent
+        before = [x for x in drafts if x.index < d.index and x.period is not None and x.period_how != "now"]
+        if not before:
+            return None, "none"
+        last = before[-1]
+        if last.para == d.para:
+            return last.period, "paragraph"
+        lead = text[sent.start_char:sent.start_char + 24].lower()
+        if re.match(r"^\s*(?:of them|of these|of which|among them|among these|of the total|in particular)\b", lead):
+            return last.period, "paragraph"
+        return None, "none"
+
+    def _credit_runs(self, doc: Doc, drafts: list[Draft]) -> None:
+        """Credits given once for several figures: a credit covers the run of consecutive figure
+        sentences of its paragraph it stands in; a speaker's "X said that ..." covers the rest of
+        the paragraph (reported speech)."""
+        text = doc.text
+        sents = list(doc.sents)
+        figure_sents = {d.sent_start for d in drafts}
+        credits = {st: c for st, c in self._sent_credits.items() if c[0]}
+        runs: list[list[int]] = []
+        cur: list[int] = []
+        last_para = None
+        for s in sents:
+            para = _para_bounds(text, s.start_char)[0]
+            if s.start in figure_sents and cur and last_para == para:
+                cur.append(s.start)
+            else:
+                if cur:
+                    runs.append(cur)
+                cur = [s.start] if s.start in figure_sents else []
+            last_para = para
+        if cur:
+            runs.append(cur)
+        for run in runs:
+            named = [st for st in run if st in credits]
+            if not named:
+                continue
+            for d in drafts:
+                if d.sent_start in run and not d.source:
+                    before = [credits[st][0] for st in named if st <= d.sent_start]
+                    d.source = before[-1] if before else credits[named[0]][0]
+                    d.source_how = "run"
+        for d in drafts:
+            if d.source:
+                continue
+            speech = [(st, c[0]) for st, c in credits.items() if c[1] == "speech" and st < d.sent_start
+                      and _para_bounds(text, doc[st].idx)[0] == d.para]
+            if speech:
+                d.source = max(speech)[1]
+                d.source_how = "run"
+
+    # -- output --------------------------------------------------------------------------------------------
+
+    def _finish(self, doc: Doc, d: Draft) -> dict:
+        text = doc.text
+        q = d.q
+        value = q["value"]
+        phrase_text = d.phrase.text if d.phrase is not None else ""
+        candidates = d.candidates
+        indicator, score = candidates[0] if candidates else (None, 0.0)
+        context = phrase_text + " " + text[q["end"]:q["end"] + 14]
+        if indicator is None and re.search(r"\b(?:deficit|surplus|balance)\b", context, re.I):
+            # "a total deficit of about US$20 billion" in a sentence about technology exports and
+            # imports: the balance of what the sentence is about
+            sent = d.span.sent
+            fams = Counter(i.split(".")[0] for i, _ in self._mentioned_indicators(sent.text) if not i.startswith("trade."))
+            for fam, _ in fams.most_common():
+                if f"{fam}.balance" in self.linker.units:
+                    indicator, score = f"{fam}.balance", 0.75
+                    break
+        if self.deficit_words.search(context):
+            if value is not None and value > 0 and re.search(r"\bdeficits?\b", context, re.I):
+                value = -value
+            if indicator and indicator.endswith((".total", ".trade", ".exports", ".imports")) and re.search(r"deficit|surplus|balance", context, re.I):
+                bal = indicator.split(".")[0] + ".balance"
+                if bal in self.linker.units:
+                    indicator = bal
+        if d.measure == "growth" and q["direction"] == "down" and value is not None:
+            value = -abs(value)
+        dates = [(s, s._.timex) for s in doc.spans.get("dates", []) if s._.timex is not None and s._.timex["period"]]
+        change = self._change(doc, d.change, q, dates) if d.change else None
+        qstart = q["start"]
+        if d.phrase is not None and d.span.sent.start_char <= d.phrase.start_char < q["start"]:
+            qstart = d.phrase.start_char
+        if d.change and d.change["start"] < qstart:
+            qstart = d.change["start"]
+        if q.get("approx_start") is not None and q["approx_start"] < qstart:
+            qstart = q["approx_start"]
+        qend = max(q["end"], d.change["end"] if d.change else 0)
+        geo: Any = None
+        if d.geo:
+            geo = d.geo[0] if len(d.geo) == 1 else sorted(d.geo)
+        period = d.period or {}
+        return {
+            "start": q["start"], "end": q["end"], "text": q["text"],
+            "quote_start": qstart, "quote_end": qend, "quote": text[qstart:qend],
+            "value": value, "unit": q["unit"], "measure": d.measure,
+            "indicator": indicator, "indicator_score": score, "indicator_candidates": [list(c) for c in candidates],
+            "phrase": phrase_text,
+            "phrase_start": d.phrase.start_char if d.phrase is not None else None,
+            "phrase_end": d.phrase.end_char if d.phrase is not None else None,
+            "geo": geo, "geo_how": d.geo_how if geo else "none", "partner": d.partner,
+            "period": period.get("period"), "period_start": period.get("period_start"), "period_end": period.get("period_end"),
+            "period_how": d.period_how if period else "none",
+            "change": change, "approx": q["approx"], "modality": d.modality,
+            "source": d.source, "source_how": d.source_how if d.source else "none",
+            "confidence": self._confidence(score if indicator else 0.0, d.geo_how if geo else "none",
+                                           d.period_how if period else "none", d.source_how if d.source else "none"),
+            "label": q["label"],
+        }
+
     @staticmethod
     def _confidence(link: float, geo_how: str, period_how: str, source_how: str) -> float:
-        g = {"phrase": 1.0, "sentence": 0.9, "paragraph": 0.75, "article": 0.55, "none": 0.3}[geo_how]
-        p = {"clause": 1.0, "sentence": 0.95, "now": 0.8, "paragraph": 0.75, "none": 0.4}[period_how]
-        s = {"sentence": 1.0, "quote": 0.95, "paragraph": 0.85, "none": 0.7}[source_how]
-        link_part = link if link else 0.3
-        return round(0.45 * link_part + 0.25 * g + 0.2 * p + 0.1 * s, 3)
+        g = {"phrase": 1.0, "sentence": 0.9, "previous": 0.85, "paragraph": 0.75, "article": 0.55, "none": 0.3}[geo_how]
+        p = {"sentence": 1.0, "now": 0.8, "paragraph": 0.75, "none": 0.4}[period_how]
+        s = {"sentence": 1.0, "quote": 0.95, "run": 0.85, "none": 0.7}[source_how]
+        return round(0.45 * (link if link else 0.3) + 0.25 * g + 0.2 * p + 0.1 * s, 3)
 
 
 class ClaimComponent:
@@ -697,14 +995,13 @@ class ClaimComponent:
     def __call__(self, doc: Doc) -> Doc:
         group = SpanGroup(doc, name=self.spans_key)
         for span, claim in self.builder.build(doc, self.quantities_key, self.dates_key):
-            claim["indicator_candidates"] = [list(c) for c in claim["indicator_candidates"]]
-            span2 = Span(doc, span.start, span.end, label="CLAIM")
-            span2._.claim = claim
-            group.append(span2)
+            out = Span(doc, span.start, span.end, label="CLAIM")
+            out._.claim = claim
+            group.append(out)
         doc.spans[self.spans_key] = group
         return doc
 
-    def to_disk(self, path, exclude=()):
+    def to_disk(self, path, exclude=()):  # word lists and the catalog are packaged data files
         pass
 
     def from_disk(self, path, exclude=()):

@@ -19,6 +19,7 @@ from typing import Any
 
 import pycountry
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -131,11 +132,85 @@ def _clean(text: str) -> str:
     return " ".join(t.split())
 
 
+@lru_cache(maxsize=1)
+def demonyms() -> dict[str, str]:
+    return {k: v for k, v in load_data("demonyms.yaml").items()}
+
+
 def org_entry(text: str) -> Entry | None:
     return org_index().get(_clean(text).lower())
 
 
 # --------------------------------------------------------------------------------------------
+
+#: names the model finds that may contain a gazetteer name and are longer names themselves
+#: ("Guangdong Provincial Department of ...", "Ministry of Commerce and Industry")
+_CONTAINERS = {"ORG", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LOC"}
+_TITLES = {"governor", "minister", "president", "director", "vice", "chairman", "mayor", "premier", "secretary",
+           "spokesman", "spokeswoman", "spokesperson", "head", "chief", "professor", "general", "deputy", "party"}
+
+
+class Gazetteer:
+    """The entity ruler for the domain: gazetteer names (``entities.yaml``) as entities with their id.
+
+    Unlike spaCy's ``entity_ruler`` with ``overwrite_ents``, a longer name the model found keeps
+    precedence over a gazetteer name inside it ("Ministry of Commerce and Industry" is not cut to
+    "Ministry of Commerce"); elsewhere the gazetteer wins.
+    """
+
+    def __init__(self, nlp: Language, name: str):
+        self.name = name
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.labels: dict[int, tuple[str, str]] = {}
+        self.initialize(nlp)
+
+    def initialize(self, nlp: Language, get_examples=None) -> None:
+        by_key: dict[tuple[str, str], list[str]] = {}
+        for p in ruler_patterns():
+            by_key.setdefault((p["label"], p["id"]), []).append(p["pattern"])
+        for (label, eid), surfaces in by_key.items():
+            key = f"{label}|{eid}"
+            self.matcher.add(key, list(nlp.tokenizer.pipe(surfaces)))
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = []
+        for key, s, e in self.matcher(doc):
+            label, eid = doc.vocab.strings[key].split("|", 1)
+            matches.append(Span(doc, s, e, label=label, kb_id=eid))
+        if not matches:
+            return doc
+        matches = filter_spans(matches)
+        ents = list(doc.ents)
+        keep: list[Span] = []
+        for m in matches:
+            over = [x for x in ents if x.start < m.end and m.start < x.end]
+            if any(x.label_ in _CONTAINERS and x.start <= m.start and m.end <= x.end and (x.start, x.end) != (m.start, m.end)
+                   for x in over):
+                continue  # a longer name found by the model
+            for x in over:
+                ents.remove(x)
+                if x.label_ == "PERSON" and x.end > m.end:
+                    rest = x.end
+                    start = m.end
+                    while start < rest and doc[start].lower_ in _TITLES:
+                        start += 1
+                    if start < rest:
+                        ents.append(Span(doc, start, rest, label="PERSON"))
+            keep.append(m)
+        doc.ents = filter_spans(ents + keep)
+        return doc
+
+    def to_disk(self, path, exclude=()):  # the gazetteer is a packaged data file
+        pass
+
+    def from_disk(self, path, exclude=()):
+        return self
+
+
+@Language.factory("entity_gazetteer", requires=["doc.ents"], assigns=["doc.ents"], default_config={})
+def make_gazetteer(nlp: Language, name: str) -> Gazetteer:
+    """Add the gazetteer's names (ministries, customs, provinces, blocs) as entities with ids."""
+    return Gazetteer(nlp, name)
 
 
 class EntityNormalizer:
@@ -163,7 +238,9 @@ class EntityNormalizer:
             label = ent.label_
             kb = ent.kb_id_ or (ent.ent_id_ if ent.ent_id_ else "")
             text = doc[start:end].text
-            if label in ("GPE", "LOC", "NORP", "ORG"):
+            if label == "NORP" and text in demonyms():
+                kb = demonyms()[text]  # "German exports": Germany's
+            elif label in ("GPE", "LOC", "NORP", "ORG"):
                 code = link_place(text)
                 if code and label in ("GPE", "LOC"):
                     kb = code

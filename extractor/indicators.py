@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from .rules import RuleFileError, load_data
 
@@ -21,11 +21,21 @@ UNITS = {"currency", "percent", "count", "times", "ratio", "price"}
 MEASURES = {"level", "growth", "share", "count", "ratio", "price"}
 
 _STOP = {
-    "the", "a", "an", "of", "its", "their", "his", "her", "our", "this", "that", "these", "those",
-    "overall", "figure", "country", "nation", "province", "city", "region",
-    "in", "on", "for", "to", "from", "with", "by", "as", "at", "year", "month", "s", "and", "annual", "national",
+    "the", "a", "an", "of", "its", "their", "his", "her", "our", "this", "that", "these", "those", "in", "on",
+    "for", "to", "from", "with", "by", "as", "at", "and", "or", "s", "between", "into", "along", "across", "among",
+    "which", "whose", "such", "other", "all", "both", "each", "per", "than",
 }
-_KEEP_WHEN_ONLY = {"value", "volume", "total"}
+#: words that do not change what is measured: ignored when counting how much of a phrase an alias covers
+NEUTRAL = {
+    "total", "overall", "value", "volume", "goods", "merchandise", "combined", "annual", "gross", "nominal",
+    "aggregate", "sum", "amount", "figure", "growth", "increase", "rise", "share", "proportion", "rate",
+    "level", "year", "month", "quarter", "country", "nation", "province", "city", "region", "national",
+    "provincial", "municipal", "local", "domestic", "whole", "entire", "record", "new", "same", "period",
+    "first", "last", "past", "half", "it", "they", "alone", "also", "further", "slightly", "global",
+    "intra", "member", "state", "record", "estimated", "preliminary",
+}
+#: for a money value, the contracts or deals are what the money is the value of
+NEUTRAL_FOR_MONEY = {"contract", "deal", "order", "agreement", "worth"}
 _IRREGULAR = {"goods": "goods", "services": "service", "statistics": "statistics", "sales": "sale", "news": "news",
               "electronics": "electronics", "proceeds": "proceeds", "earnings": "earnings", "economics": "economics"}
 
@@ -60,17 +70,30 @@ def _singular(w: str) -> str:
     return w
 
 
-def normalise_phrase(text: str) -> str:
+def phrase_words(text: str) -> list[str]:
     """Lower case, words only, singular, without function words: both aliases and phrases."""
-    t = text.lower().replace("’", "'").replace("&", " and ")
+    t = text.lower().replace("’", "'")
+    t = re.sub(r"\br\s*&\s*d\b", " rd ", t)
+    t = re.sub(r"\bhi-tech\b", "high tech", t).replace("&", " and ")
     t = re.sub(r"'s\b", "", t)
-    t = re.sub(r"[^a-z0-9\- ]+", " ", t)
-    t = t.replace("-", " ")
-    words = [_singular(w) for w in t.split()]
-    kept = [w for w in words if w not in _STOP]
-    if not kept:
-        kept = [w for w in words if w in _KEEP_WHEN_ONLY]
-    return " ".join(kept)
+    t = re.sub(r"[^a-z0-9\- ]+", " ", t).replace("-", " ")
+    return [w for w in (_singular(x) for x in t.split()) if w not in _STOP]
+
+
+def normalise_phrase(text: str) -> str:
+    return " ".join(phrase_words(text))
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Exact, or one a derived form of the other ("technology"/"technological", "import"/"imported")."""
+    if a == b:
+        return True
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n >= 5 and n >= 0.8 * min(len(a), len(b))
 
 
 def load_catalog(data: list | None = None) -> tuple[Indicator, ...]:
@@ -122,6 +145,12 @@ def catalog_ids() -> set[str]:
 class IndicatorLinker:
     """Link a phrase to indicator ids: ``[(id, score), ...]`` best first, scores in [0, 1].
 
+    The score of an indicator is (the best share of one alias's words found in the phrase) x (the
+    share of the phrase's content words that its fully found aliases account for); words are
+    compared on singular forms, a derived form matching its stem. A phrase that says more than an alias ("farm exports", "exports of
+    electric cars") scores below one that says exactly that ("exports"), so a product the catalog
+    has no id for stays unlinked, as GOLD_GUIDE.md asks.
+
     threshold: candidates scoring below it are dropped; the claim's indicator is null then.
     top_k: how many candidates to keep.
     """
@@ -130,29 +159,46 @@ class IndicatorLinker:
         self.threshold = threshold
         self.top_k = top_k
         inds = indicators if indicators is not None else catalog()
-        self._choices: list[str] = []
+        self.units = {i.id: set(i.units) for i in inds}
+        self._aliases: list[tuple[str, tuple[str, ...]]] = []
         self._ids: list[str] = []
+        self._by_prefix: dict[str, set[int]] = {}
         for ind in inds:
             for a in ind.aliases:
-                n = normalise_phrase(a)
-                if n:
-                    self._choices.append(n)
-                    self._ids.append(ind.id)
+                words = tuple(phrase_words(a))
+                if not words:
+                    continue
+                k = len(self._aliases)
+                self._aliases.append((ind.id, words))
+                self._ids.append(ind.id)
+                for w in words:
+                    self._by_prefix.setdefault(w[:5], set()).add(k)
 
-    def link(self, phrase: str) -> list[tuple[str, float]]:
-        query = normalise_phrase(phrase)
-        if not query:
+    def link(self, phrase: str, units: str | None = None) -> list[tuple[str, float]]:
+        """Candidates for ``phrase``; ``units`` (currency, count, percent, ...) keeps only the
+        indicators that take a value of that kind."""
+        words = phrase_words(phrase)
+        neutral = NEUTRAL | NEUTRAL_FOR_MONEY if units == "currency" else NEUTRAL
+        content = list(dict.fromkeys(w for w in words if w not in neutral))
+        if not content:
             return []
-        # token_sort_ratio penalises words on either side that the other lacks, so "exports of
-        # electronic products" prefers the electronics alias over the bare "exports" alias.
-        hits = process.extract(query, self._choices, scorer=fuzz.token_sort_ratio, limit=30)
-        best: dict[str, float] = {}
-        for choice, score, idx in hits:
-            s = score / 100.0
-            # a phrase that contains the whole alias as words is at least a partial match
-            if f" {choice} " in f" {query} ":
-                s = max(s, 0.75 + 0.25 * len(choice) / max(len(query), 1))
-            iid = self._ids[idx]
-            best[iid] = max(best.get(iid, 0.0), s)
+        ks: set[int] = set()
+        for w in words:
+            ks |= self._by_prefix.get(w[:5], set())
+        fit: dict[str, float] = {}
+        covered: dict[str, set[str]] = {}
+        for k in ks:
+            iid, aw = self._aliases[k]
+            if units and self.units.get(iid) and units not in self.units[iid]:
+                continue
+            found = sum(1 for a in aw if any(_same_word(a, w) for w in words))
+            if not found:
+                continue
+            # fuzz.ratio breaks ties between aliases that fit equally
+            f = (found / len(aw)) * (0.95 + 0.05 * fuzz.ratio(" ".join(aw), " ".join(words)) / 100)
+            fit[iid] = max(fit.get(iid, 0.0), f)
+            if found == len(aw):
+                covered.setdefault(iid, set()).update(w for w in content if any(_same_word(a, w) for a in aw))
+        best = {iid: round(f * len(covered.get(iid, ())) / len(content), 4) for iid, f in fit.items()}
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(i, round(s, 3)) for i, s in ranked if s >= self.threshold][: self.top_k]

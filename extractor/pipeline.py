@@ -1,7 +1,7 @@
 """The spaCy pipeline: a trained English model plus the project's components.
 
     tokenizer -> tok2vec -> tagger -> paragraph_breaks -> parser -> ... -> ner
-      -> entity_ruler (gazetteer) -> entity_normalizer -> quantity_finder
+      -> entity_gazetteer -> entity_normalizer -> quantity_finder
       -> period_resolver -> claim_builder
 
 ``build(model=...)`` loads any English pipeline with a tagger, parser and ner (the default is a
@@ -19,13 +19,13 @@ from spacy.tokens import Doc
 
 from . import __version__
 from . import claims as _claims  # noqa: F401  (registers claim_builder)
-from . import entities
+from . import entities as _entities  # noqa: F401  (registers entity_gazetteer, entity_normalizer)
 from . import periods as _periods  # noqa: F401  (registers period_resolver)
 from . import quantities as _quantities  # noqa: F401  (registers quantity_finder)
 from .rules import data_digest
 from .settings import model_name
 
-OUR_COMPONENTS = ("paragraph_breaks", "entity_ruler", "entity_normalizer", "quantity_finder", "period_resolver", "claim_builder")
+OUR_COMPONENTS = ("paragraph_breaks", "entity_gazetteer", "entity_normalizer", "quantity_finder", "period_resolver", "claim_builder")
 
 
 class ModelNotInstalled(RuntimeError):
@@ -56,8 +56,7 @@ def build(model: str | None = None, *, with_claims: bool = True) -> Language:
         ) from exc
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("paragraph_breaks", before="parser")
-    ruler = nlp.add_pipe("entity_ruler", after="ner", config={"overwrite_ents": True, "phrase_matcher_attr": "ORTH"})
-    ruler.add_patterns(entities.ruler_patterns())
+    nlp.add_pipe("entity_gazetteer", after="ner")
     nlp.add_pipe("entity_normalizer")
     nlp.add_pipe("quantity_finder")
     nlp.add_pipe("period_resolver")

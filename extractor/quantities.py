@@ -147,6 +147,7 @@ def lexicon() -> Lexicon:
     # Spans that hold digits but no quantity: phone numbers, ISO dates, clock times, versions.
     mask = re.compile(
         r"\+?\(?\d{2,5}\)?[-\s]\d{2,5}-\d{3,}"  # 0086-10-88177889, (010) 8817-7889
+        r"|\(?\+\d{1,3}\)?[\s-]?\d{1,4}(?:[\s-]\d{2,5}){2,}"  # (+84) 24 3936 6404
         r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"  # 2025-07-11, 11/23/2025
         r"|\b\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?)(?![A-Za-z])|\b\d{1,2}:\d{2}(?::\d{2})?\b"  # 2.15pm, 08:32
         r"|\b[vV](?:ersion\s?)?\d+(?:\.\d+)+\b|\b(?!\d{1,3}(?:\.\d{3})+\b)\d+\.\d+\.\d+\b"  # v2.0, 3.2.1
@@ -194,6 +195,11 @@ _PERIOD_BEFORE = re.compile(
 )
 _PERIOD_AFTER = re.compile(r"^\s*(?:ago|earlier|later|before|after|ending|ended|from now|to come|prior)\b", re.I)
 _DETERMINER = re.compile(r"\b(?:the|a|an)\s*$", re.I)
+_LEVEL_BEFORE = re.compile(
+    r"\b(?:to|at|close at|totaled|totalled|totaling|totalling|numbered|reached|hit|stood at|came to|amounted to)\s+"
+    r"(?:(?:more than|over|about|around|nearly|almost|some|roughly|approximately|at least|less than|up to|a record)\s+)?$",
+    re.I,
+)
 _PER_UNIT = re.compile(r"^(?:\s(?:a|an|per)\s|\s?/\s?)([A-Za-z][A-Za-z ]{0,30})")
 
 
@@ -252,11 +258,15 @@ class _Direction:
         if span is None:
             return None, None
         lex = self.lex
-        # "a 9% increase", "a 2.5-fold increase"
+        # "a 9% increase", "a 2.5-fold increase", "its 5.4 percent increase"
         nxt = doc[span.end] if span.end < len(doc) else None
         if nxt is not None and nxt.pos_ == "NOUN" and nxt.lemma_.lower() in lex.change_nouns and span.start > 0 \
-                and doc[span.start - 1].lower_ in ("a", "an", "the"):
+                and doc[span.start - 1].lower_ in ("a", "an", "the", "its", "their", "his", "her", "this", "that"):
             return lex.change_nouns[nxt.lemma_.lower()], nxt.idx
+        # "4.4 percent lower than in 2022", "0.89 percentage point higher than the national average"
+        if nxt is not None and nxt.lower_ in ("higher", "lower", "more", "less", "faster", "slower") \
+                and span.end + 1 < len(doc) and doc[span.end + 1].lower_ == "than" and q.get("label") == "PERCENT":
+            return ("up" if nxt.lower_ in ("higher", "more", "faster") else "down"), nxt.idx
         j = span.start - 1
         saw_by = False
         saw_level_hedge = False
@@ -267,7 +277,11 @@ class _Direction:
             lemma = tok.lemma_.lower()
             if tok.is_sent_start and j < span.start - 1 and tok.is_punct:
                 return None, None
-            if low in lex.change_adverbs and tok.pos_ in ("ADV", "ADP", "ADJ", "PART"):
+            if low == "to" and j > 0 and doc[j - 1].lower_ == "up":
+                j -= 2  # "up to": a hedge, not a rise nor a level
+                steps += 2
+                continue
+            if low in lex.change_adverbs and tok.pos_ in ("ADV", "ADP", "ADJ", "PART") and tok.dep_ != "prt":
                 return lex.change_adverbs[low], tok.idx
             if low in lex.level_hedges:
                 saw_level_hedge = True
@@ -385,7 +399,10 @@ class QuantityFinder:
             for q in self._from_match(m, doc, masked, date_ents, name_ents, fixed):
                 out.append(q)
         if self.use_quantulum:
-            out.extend(self._units_from_quantulum(doc, out, masked, date_ents, fixed))
+            units = self._units_from_quantulum(doc, out, masked, date_ents, fixed)
+            spans = [(u["start"], u["end"]) for u in units]
+            out = [q for q in out if not (q["label"] == "UNIT?" and _overlaps((q["start"], q["end"]), spans))]
+            out.extend(units)
         out.sort(key=lambda q: q["start"])
         self._merge_ranges(text, out)
         self._inherit_currency(doc, out)
@@ -692,8 +709,9 @@ class QuantityFinder:
             q["unit"] = None
             q["label"] = "MONEY?"
             return True
-        # a bare number after "to"/"at": a level in the unit of the sentence's change (inherited later)
-        if re.search(r"\b(?:to|at|close at)\s$", text[max(0, start - 10):start]) and not _YEARISH.match(num_s):
+        # a bare number after "to"/"at"/"totaled": a level in the unit of the sentence's change, or a
+        # count of the clause's subject ("patent applications ... to 27,900"), settled later
+        if _LEVEL_BEFORE.search(text[max(0, start - 40):start]) and not _YEARISH.match(num_s) and not is_word:
             q["label"] = "UNIT?"
             return True
         return False
@@ -757,7 +775,7 @@ class QuantityFinder:
         main grammar left alone: quantulum3 names the unit, on the candidate only."""
         text = doc.text
         lex = self.lex
-        taken = [(q["start"], q["end"]) for q in found]
+        taken = [(q["start"], q["end"]) for q in found if q["label"] != "UNIT?"]
         out = []
         for m in re.finditer(
             r"(?<![\w.,])\d[\d,.\u00a0 ]*\d?(?:\s?(?:thousand|million|billion))?[\s-]?[A-Za-z°℃/²³]+(?:[ /][A-Za-z²³]+){0,3}", text
@@ -789,6 +807,8 @@ class QuantityFinder:
             tail_toks = _tokens(doc, surface_end - len(tail), surface_end)
             if tail_toks is not None and all(t.is_stop for t in tail_toks):
                 continue  # "15 at", "a mix": a word read as a unit symbol
+            if tail_toks is not None and tail_toks[0].pos_ == "PROPN" and tail[0].isupper() and not tail.split()[0].isupper():
+                continue  # "20 Ly Thuong Kiet Street": a name read as a unit
             q = self._base(s, surface_end, text, "QUANTITY", to_number(Decimal(str(qq.value))), lex.unit_rename.get(name, name))
             out.append(q)
             taken.append((s, surface_end))
@@ -841,19 +861,38 @@ class QuantityFinder:
 
     def _inherit_unit(self, doc: Doc, qs: list[dict]) -> None:
         """"fell by 2 points to 48.7": a bare level after "to"/"at" takes the unit of the change
-        before it in the sentence (points, tonnes), never a percent."""
+        before it in the sentence (points, tonnes), never a percent; else it counts the plural
+        subject of its clause ("patent applications rose 3.4 percent to 27,900")."""
         for q in qs:
             if q["label"] != "UNIT?":
                 continue
             s, _ = _sentence_bounds(doc, q["start"])
             before = [o for o in qs if s <= o["start"] < q["start"] and o["label"] in ("QUANTITY", "MONEY")
                       and o["unit"] not in (None, "count", "times", "fraction")]
+            noun = self._subject_noun(doc, q)
             if before:
                 q["unit"] = before[-1]["unit"]
                 q["label"] = before[-1]["label"]
+            elif noun is not None:
+                q["unit"], q["label"], q["noun"] = "count", "QUANTITY", noun
             else:
                 q["label"] = "DROP"
         qs[:] = [q for q in qs if q["label"] != "DROP"]
+
+    @staticmethod
+    def _subject_noun(doc: Doc, q: dict) -> str | None:
+        span = _tokens(doc, q["start"], q["end"])
+        if span is None:
+            return None
+        tok = span.root
+        for _ in range(4):
+            if tok.pos_ in ("VERB", "AUX") or tok.head is tok:
+                break
+            tok = tok.head
+        for c in tok.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and c.tag_ == "NNS" and c.ent_type_ not in ("GPE", "ORG", "PERSON"):
+                return c.lemma_.lower()
+        return None
 
     @staticmethod
     def _restatements(text: str, qs: list[dict]) -> None:
