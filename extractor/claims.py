@@ -216,7 +216,7 @@ class ClaimBuilder:
                 alt_c = self.linker.link(alt, link_units)
                 if alt_c:
                     candidates = alt_c
-        if measure == "share" and whole is not None and (not candidates or self._is_place_phrase(phrase)):
+        if measure == "share" and whole is not None and self._is_place_phrase(phrase):
             whole_c = self._link(whole, link_units if kind != "percent" else None)
             if whole_c:
                 candidates = whole_c
@@ -288,6 +288,10 @@ class ClaimBuilder:
             m = re.match(r"^\s*of\s+([^,;.]{3,80})", doc.text[q["end"]:q["end"] + 90])
             if m:
                 whole = doc.char_span(q["end"] + m.start(1), q["end"] + m.end(1), alignment_mode="expand")
+        # "contracts worth $2.1 billion": what is worth it
+        worth = next((t for t in (root.head, doc[span.start - 1] if span.start > 0 else root) if t.lower_ == "worth"), None)
+        if worth is not None and worth.head.pos_ == "NOUN" and worth.head.i < span.start:
+            return self._np(doc, worth.head, exclude=worth), whole
         tok = root
         for _ in range(8):
             head = tok.head
@@ -651,15 +655,17 @@ class ClaimBuilder:
                         next((g for g in c.children if g.dep_ == "pobj"), None) if c.dep_ == "agent" else None)
                     if who is None:
                         continue
+                    if who.lemma_.lower() in self.unnamed:
+                        return None, "unnamed"  # "an official at the statistics bureau told reporters"
+                    if t.lemma_.lower() in self.forecast_cues and not any(
+                            e.label_ in ("ORG", "PERSON") for e in doc[who.left_edge.i: who.right_edge.i + 1].ents):
+                        continue  # "exports are expected to fall": no forecaster named
                     name = self._name_for(doc, who)
                     if name:
                         person = who.ent_type_ == "PERSON" or who.lower_ in ("he", "she") or any(
                             e.label_ == "PERSON" for e in doc[who.left_edge.i: who.right_edge.i + 1].ents)
                         kind = "speech" if person and t.lemma_.lower() in self.speech_verbs else "other"
                         return name, kind
-                    sub = {w.lower_ for w in who.subtree}
-                    if sub & self.unnamed:
-                        return None, "unnamed"
         return None
 
     def _name_in(self, doc: Doc, s: int, e: int) -> str | None:
@@ -680,8 +686,11 @@ class ClaimBuilder:
         words = [t for t in span if not t.is_punct]
         while words and words[0].lower_ in ("the", "a", "an"):
             words = words[1:]
-        if not words or any(t.lower_ in self.unnamed for t in words) or words[0].pos_ == "PRON":
+        if not words or words[0].pos_ == "PRON":
             return None
+        head = max(words, key=lambda t: (t.head.i < words[0].i or t.head.i > words[-1].i or t.head is t, t.i))
+        if head.lemma_.lower() in self.unnamed or head.lower_ in self.unnamed:
+            return None  # "an official", "data", "analysts": nobody named
         return doc[words[0].i: words[-1].i + 1].text
 
     def _org_name(self, doc: Doc, ent: Span) -> str:
@@ -695,6 +704,16 @@ class ClaimBuilder:
             if nxt == end + 1 or doc[nxt - 1].lower_ in ("and", "of"):
                 break
             end = nxt
+        # "Kiel Institute for the World Economy": a name the model cut at "for"/"of"
+        if end + 1 < len(doc) and doc[end].lower_ in ("for", "of", "on") and doc[end].i + 1 < len(doc):
+            k = end + 1
+            if doc[k].lower_ == "the":
+                k += 1
+            j = k
+            while j < len(doc) and (doc[j].is_title or doc[j].is_upper) and not doc[j].is_punct:
+                j += 1
+            if j > k:
+                end = j
         return doc[ent.start:end].text
 
     def _name_for(self, doc: Doc, tok: Token) -> str | None:

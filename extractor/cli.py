@@ -316,5 +316,18 @@ def eval_cmd(corpus, gold_dir, db_path, json_path, no_baselines) -> None:
         click.echo(f"wrote {json_path}")
 
 
+def _register_command_modules() -> None:
+    """Commands that live in their own modules (audit, report, bench, check)."""
+    import importlib
+
+    for name in ("cli_audit", "cli_report", "cli_bench", "cli_check"):
+        module = importlib.import_module(f".{name}", __package__)
+        for command in getattr(module, "COMMANDS", []):
+            cli.add_command(command)
+
+
+_register_command_modules()
+
+
 def main() -> None:  # pragma: no cover
     cli()

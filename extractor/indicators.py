@@ -32,7 +32,7 @@ NEUTRAL = {
     "level", "year", "month", "quarter", "country", "nation", "province", "city", "region", "national",
     "provincial", "municipal", "local", "domestic", "whole", "entire", "record", "new", "same", "period",
     "first", "last", "past", "half", "it", "they", "alone", "also", "further", "slightly", "global",
-    "intra", "member", "state", "record", "estimated", "preliminary",
+    "intra", "member", "state", "record", "estimated", "preliminary", "rest", "world", "extra", "alone",
 }
 #: for a money value, the contracts or deals are what the money is the value of
 NEUTRAL_FOR_MONEY = {"contract", "deal", "order", "agreement", "worth"}

@@ -1,0 +1,8 @@
+"""Auditing commands: `extractor audit ...` (issue 7)."""
+
+from __future__ import annotations
+
+import click  # noqa: F401
+
+#: click commands this module adds to the ``extractor`` group
+COMMANDS: list = []

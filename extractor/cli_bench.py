@@ -1,0 +1,8 @@
+"""The benchmark: `extractor bench` (issue 8)."""
+
+from __future__ import annotations
+
+import click  # noqa: F401
+
+#: click commands this module adds to the ``extractor`` group
+COMMANDS: list = []
