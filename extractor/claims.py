@@ -258,10 +258,8 @@ class ClaimBuilder:
                 return "ratio"
             if q["direction"]:
                 return "growth"
-            if self.share_before.search(before[-40:]) or re.match(
-                r"^\s*of\s+(?:the\s+)?(?:\w+['’]s\s+)?(?:total|overall|all|national|global|world|its|their)", after
-            ):
-                return "share"
+            if self.share_before.search(before[-40:]) or re.match(r"^\s*of\s+(?:the|its|their|\w+['’]s)\b", after):
+                return "share"  # "30% of national exports", "57 percent of the municipality's foreign trade"
             if self.growth_words.search(phrase) or unit == "percentage_point":
                 return "growth"
             return "level"

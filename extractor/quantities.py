@@ -65,6 +65,7 @@ class Lexicon:
     fixed_phrases: tuple[str, ...]
     year_nouns: frozenset[str]
     address_nouns: frozenset[str]
+    noun_lemmas: dict[str, str]
     unit_nouns: dict[str, str]
     unit_rename: dict[str, str]
     unit_reject: frozenset[str]
@@ -170,6 +171,7 @@ def lexicon() -> Lexicon:
         fixed_phrases=tuple(p.lower() for p in filters["fixed_phrases"]),
         year_nouns=frozenset(filters["year_nouns"]),
         address_nouns=frozenset(filters["address_nouns"]),
+        noun_lemmas=dict(filters["noun_lemmas"]),
         unit_nouns={k.lower(): v for k, v in units["nouns"].items()},
         unit_rename=dict(units["rename"]),
         unit_reject=frozenset(units["reject"]),
@@ -395,9 +397,18 @@ class QuantityFinder:
                 fixed.append((m.start(), m.end()))
 
         out: list[dict] = []
-        for m in lex.regex.finditer(text):
-            for q in self._from_match(m, doc, masked, date_ents, name_ents, fixed):
-                out.append(q)
+        pos = 0
+        while pos <= len(text):
+            m = lex.regex.search(text, pos)
+            if m is None:
+                break
+            found = self._from_match(m, doc, masked, date_ents, name_ents, fixed)
+            if not found and m.group("range"):
+                # "fell 3.1 percent in 2023 to 223.6 billion euros": no range; read on from its second number
+                pos = m.start("cpre3") if m.group("cpre3") else m.start("num3")
+                continue
+            out.extend(found)
+            pos = m.end() if m.end() > m.start() else m.start() + 1
         if self.use_quantulum:
             units = self._units_from_quantulum(doc, out, masked, date_ents, fixed)
             spans = [(u["start"], u["end"]) for u in units]
@@ -701,7 +712,7 @@ class QuantityFinder:
                 # a count cannot be fractional: "486.000 students" is 486,000
                 q["value"] = to_number(parse_number(num_s, european_thousands=True))
             q["unit"] = "count"
-            q["noun"] = lemma
+            q["noun"] = self.lex.noun_lemmas.get(lemma, lemma)
             q["end"] = noun.end_char
             return True
         # a scale and no noun: money whose currency is stated elsewhere (inherited later)
