@@ -185,8 +185,9 @@ class Gazetteer:
         for m in matches:
             over = [x for x in ents if x.start < m.end and m.start < x.end]
             if any(x.label_ in _CONTAINERS and x.start <= m.start and m.end <= x.end and (x.start, x.end) != (m.start, m.end)
+                   and not any(t.tag_ in ("VBD", "VBZ", "VBP") or "\n" in t.text for t in x)
                    for x in over):
-                continue  # a longer name found by the model
+                continue  # a longer name found by the model (not a title-case headline it misread)
             for x in over:
                 ents.remove(x)
                 if x.label_ == "PERSON" and x.end > m.end:
@@ -223,6 +224,10 @@ class EntityNormalizer:
         ents = []
         for ent in doc.ents:
             start, end = ent.start, ent.end
+            for k in range(start, end):  # a name never runs over a line break
+                if "\n" in doc[k].text:
+                    end = k
+                    break
             while start < end and doc[start].lower_ in ("the",) and ent.label_ in ("ORG", "GPE", "NORP", "FAC", "LOC"):
                 start += 1
             while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].text in ("'s", "’s", "'", "’")):

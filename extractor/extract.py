@@ -59,6 +59,16 @@ class Prepared:
     files: list[str]
 
 
+# Space characters the model does not read as spaces ("Li\u00a0Jiabao" would be two names). They
+# become plain spaces in the text given to the pipeline, one character for one, so offsets are the
+# same; every stored surface is sliced from the stored text.
+_SPACE_LIKE = str.maketrans({c: " " for c in "\u00a0\u2007\u2009\u202f\u3000"})
+
+
+def processing_text(text: str) -> str:
+    return text.translate(_SPACE_LIKE)
+
+
 def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
@@ -108,7 +118,7 @@ def doc_rows(prep: Prepared, doc: Doc, version: str) -> dict[str, Any]:
         para += text.count("\n", off + last_end, s) > 0
         last_end = sent.end_char
         sid = f"{aid}:s{idx}"
-        sentences.append({"id": sid, "article_id": aid, "idx": idx, "paragraph": para, "start": s, "end": e, "text": stripped})
+        sentences.append({"id": sid, "article_id": aid, "idx": idx, "paragraph": para, "start": s, "end": e, "text": text[s:e]})
         for t in range(sent.start, sent.end):
             sent_of_token[t] = sid
 
@@ -125,7 +135,7 @@ def doc_rows(prep: Prepared, doc: Doc, version: str) -> dict[str, Any]:
         mid = f"{aid}:m{len(mentions)}"
         row = {
             "id": mid, "article_id": aid, "sentence_id": sid_at(s), "type": kind, "start": off + s, "end": off + e,
-            "text": doc.text[s:e], "origin": origin,
+            "text": text[off + s:off + e], "origin": origin,
         }
         row.update({k: _finite(v) for k, v in fields.items()})
         mentions.append(row)
@@ -157,12 +167,13 @@ def doc_rows(prep: Prepared, doc: Doc, version: str) -> dict[str, Any]:
             "article_id": aid,
             "sentence_id": sid_at(c["start"]),
             "mention_id": mention_of_quantity.get((c["start"], c["end"])),
-            "start": off + c["start"], "end": off + c["end"], "text": c["text"],
-            "quote": c["quote"], "quote_start": off + c["quote_start"], "quote_end": off + c["quote_end"],
+            "start": off + c["start"], "end": off + c["end"], "text": text[off + c["start"]:off + c["end"]],
+            "quote": text[off + c["quote_start"]:off + c["quote_end"]],
+            "quote_start": off + c["quote_start"], "quote_end": off + c["quote_end"],
             "value": _finite(c["value"]), "unit": c["unit"], "measure": c["measure"],
             "indicator": c["indicator"], "indicator_score": c["indicator_score"],
             "indicator_candidates": to_json(c["indicator_candidates"]),
-            "phrase": c["phrase"] or None,
+            "phrase": text[off + c["phrase_start"]:off + c["phrase_end"]] if c["phrase_start"] is not None else None,
             "phrase_start": off + c["phrase_start"] if c["phrase_start"] is not None else None,
             "phrase_end": off + c["phrase_end"] if c["phrase_end"] is not None else None,
             "geo": to_json(geo) if isinstance(geo, list) else geo, "geo_how": c["geo_how"], "partner": c["partner"],
@@ -290,7 +301,7 @@ def _run(nlp: Language, todo: list[Prepared], db, version: str, workers: int, su
 
     def make(i: int) -> tuple[Doc, int]:
         p = todo[i]
-        doc = nlp.make_doc(p.article.text[p.body.start:p.body.end])
+        doc = nlp.make_doc(processing_text(p.article.text[p.body.start:p.body.end]))
         doc._.published = p.pubdate.value
         return doc, i
 
