@@ -26,7 +26,7 @@ def _params():
         yield pytest.param(c, id=c["id"], marks=marks)
 
 
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", list(_params()))
 def test_claim_case(case, nlp):
     doc = nlp.make_doc(case["text"])
     doc._.published = case["published"]
