@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import sqlite_utils
+
 from .rules import load_data
 
 #: relative slack for a hedged figure ("about 20 billion" is taken as 18-22 billion)

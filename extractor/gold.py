@@ -51,6 +51,23 @@ def _places() -> set[str]:
     return codes
 
 
+def valid_period(p: Any) -> bool:
+    """ISO 8601 at any precision, or an interval of two (an open side is ".."), with real dates."""
+    if not isinstance(p, str) or not ISO_PERIOD.match(p):
+        return False
+    import datetime as _dt
+
+    for part in p.split("/"):
+        if part == "..":
+            continue
+        bits = [int(x) for x in part.split("-")]
+        try:
+            _dt.date(bits[0], bits[1] if len(bits) > 1 else 1, bits[2] if len(bits) > 2 else 1)
+        except ValueError:
+            return False
+    return True
+
+
 def valid_place(v: Any) -> bool:
     if v is None:
         return True
@@ -112,7 +129,8 @@ def check_file(g: GoldFile, corpus: Path) -> list[str]:
     from .corpus import read_article
 
     text = read_article(txt_path).text
-    if g.published is not None and (not isinstance(g.published, str) or not ISO_DATE.match(g.published)):
+    if g.published is not None and (not isinstance(g.published, str) or not ISO_DATE.match(g.published)
+                                    or not valid_period(g.published)):
         err(f"published {g.published!r} is not an ISO 8601 date")
     ids = catalog_ids()
     for i, c in enumerate(g.claims):
@@ -138,7 +156,7 @@ def check_file(g: GoldFile, corpus: Path) -> list[str]:
         for f in ("geo", "partner"):
             if not valid_place(c[f]):
                 err(f"{where}: {f} {c[f]!r} is not an ISO 3166 code, a bloc, or a sorted list of them")
-        if c["period"] is not None and (not isinstance(c["period"], str) or not ISO_PERIOD.match(c["period"])):
+        if c["period"] is not None and not valid_period(c["period"]):
             err(f"{where}: period {c['period']!r} is not ISO 8601")
         ch = c["change"]
         if ch is not None:
@@ -150,7 +168,7 @@ def check_file(g: GoldFile, corpus: Path) -> list[str]:
                 if ch["direction"] not in DIRECTIONS:
                     err(f"{where}: change.direction {ch['direction']!r} not in {sorted(DIRECTIONS)}")
                 b = ch["basis"]
-                if b is not None and b not in ("yoy", "mom") and not (isinstance(b, str) and ISO_PERIOD.match(b)):
+                if b is not None and b not in ("yoy", "mom") and not valid_period(b):
                     err(f"{where}: change.basis {b!r} must be yoy, mom, an ISO period or null")
         if c["approx"] not in APPROX:
             err(f"{where}: approx {c['approx']!r} not allowed")
@@ -180,7 +198,7 @@ def check_file(g: GoldFile, corpus: Path) -> list[str]:
                 err(f"{where}: MONEY unit must be ISO 4217")
         if t == "DATE":
             p = m.get("period")
-            if p is not None and (not isinstance(p, str) or not ISO_PERIOD.match(p)):
+            if p is not None and not valid_period(p):
                 err(f"{where}: period {p!r} is not ISO 8601")
         if t == "GPE" and m.get("id") is not None and not valid_place(m["id"]):
             err(f"{where}: id {m['id']!r} is not an ISO 3166 code or bloc")

@@ -52,6 +52,9 @@ def _break(data: dict, how: str) -> str:
     if how == "period":
         c["period"] = "Jan 2019"
         return "ISO 8601"
+    if how == "period-month-13":
+        c["period"] = "2018-13"
+        return "ISO 8601"
     if how == "change":
         c["change"] = {"value": -2, "unit": "percent", "direction": "up", "basis": None}
         return "non-negative"
@@ -72,7 +75,7 @@ def _break(data: dict, how: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "how", ["quote", "offsets", "indicator", "geo", "geo-list-unsorted", "period", "change", "missing-field",
+    "how", ["quote", "offsets", "indicator", "geo", "geo-list-unsorted", "period", "period-month-13", "change", "missing-field",
             "mention-text", "overlap", "money-unit"],
 )
 def test_gold_check_finds_each_problem(tmp_path, how):
