@@ -166,6 +166,8 @@ class ClaimBuilder:
         for ci, (cs, c) in enumerate(qs):
             if not c["direction"] or c["unit"] not in ("percent", "percentage_point", "basis_point", "times"):
                 continue
+            if re.match(r"^\s*(?:higher|lower|more|less|faster|slower)\s+than\b", text[c["end"]:c["end"] + 20]):
+                continue  # "17.3 percentage points lower than in 2022": a gap between rates, a claim of its own
             cands = []
             for li, (ls, lv) in enumerate(qs):
                 if li == ci or li in pairs or lv["direction"] or lv.get("conversion_of") is not None or lv["value"] is None:
@@ -647,7 +649,9 @@ class ClaimBuilder:
                 if name:
                     return name, "document"
         for t in sent:
-            if t.lemma_.lower() in self.reporting_verbs and t.pos_ == "VERB":
+            # (a reporting verb the tagger took for a noun still heads its clause: "The IMF forecast that")
+            verb_like = t.pos_ == "VERB" or (t.dep_ == "ROOT" and any(c.dep_ == "nsubj" for c in t.children))
+            if t.lemma_.lower() in self.reporting_verbs and verb_like:
                 for c in t.children:
                     who = c if c.dep_ in ("nsubj", "nsubjpass") else (
                         next((g for g in c.children if g.dep_ == "pobj"), None) if c.dep_ == "agent" else None)
