@@ -78,10 +78,16 @@ def pipeline_version(model: str | None = None) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()[:12]
 
 
+#: the modules whose code decides what extraction stores (the CLI, audit, report and bench do not)
+EXTRACTION_MODULES = ("pipeline", "quantities", "numerals", "periods", "entities", "claims", "indicators", "body",
+                      "pubdate", "corpus", "html_text", "rules", "extract", "store")
+
+
 def _code_digest() -> str:
     from pathlib import Path
 
+    here = Path(__file__).parent
     h = hashlib.sha256()
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(p.read_bytes())
+    for name in EXTRACTION_MODULES:
+        h.update((here / f"{name}.py").read_bytes())
     return h.hexdigest()[:12]
