@@ -46,7 +46,9 @@ def extract(paths, db_path, workers, force, strict, model, quiet) -> None:
     """
     from tqdm import tqdm
 
+    from .extract import ExtractionError
     from .extract import extract as run
+    from .pipeline import ModelNotInstalled
 
     bar = None
 
@@ -62,7 +64,7 @@ def extract(paths, db_path, workers, force, strict, model, quiet) -> None:
     try:
         summary = run(paths, db_path, workers=workers, force=force, strict=strict, model=model,
                       progress=progress, on_total=on_total)
-    except (CorpusError, StoreError) as exc:
+    except (CorpusError, StoreError, ExtractionError, ModelNotInstalled) as exc:
         _fail(exc)
     except KeyboardInterrupt:
         click.echo("interrupted: articles stored so far are complete; run the command again to finish", err=True)
@@ -74,6 +76,7 @@ def extract(paths, db_path, workers, force, strict, model, quiet) -> None:
         click.echo(f"failed: {reason}" if reason.startswith(str(path)) else f"failed: {path}: {reason}", err=True)
     click.echo(summary.line())
     if summary.failed:
+        click.echo(f"{summary.failed} article(s) failed; they are listed above and in the failures table", err=True)
         sys.exit(1)
 
 

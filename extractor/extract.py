@@ -8,12 +8,16 @@ shifted back into the stored article text, so ``text[start:end]`` equals every s
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
+import re
+import signal
+import sqlite3
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import sqlite_utils
 from spacy.language import Language
@@ -27,8 +31,45 @@ from .periods import timexes
 from .pipeline import build, pipeline_version
 from .pubdate import PubDate, publication_date
 from .quantities import quantities as doc_quantities
+from . import settings
 from .settings import BATCH_SIZE, model_name
-from .store import claim_key, load_indicators, open_db, record_failure, set_meta, to_json, write_article
+from .store import (
+    StoreError, claim_key, describe_error, immediate, load_indicators, open_db, record_failure, set_meta, to_json,
+    write_article,
+)
+
+class ExtractionError(RuntimeError):
+    """An article failed under ``--strict``; the message names the file and the reason."""
+
+
+class PipelineTimeout(Exception):
+    """The pipeline spent longer than settings.ARTICLE_TIMEOUT on a segment."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise PipelineTimeout in this thread every ``seconds`` until the block ends.
+
+    The timer repeats: a component that catches the first timeout for one document (spaCy's
+    error handler drops the document and goes on) is interrupted again if a later document is
+    stuck too. Python code is interrupted at once; a long call into C code (a regex) only when
+    it returns. Off (no-op) outside the main thread, where signals cannot be handled.
+    """
+    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise PipelineTimeout(f"no result after {seconds:g}s (EXTRACTOR_ARTICLE_TIMEOUT); stuck on this text")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
 
 ENTITY_LABELS = {"ORG", "GPE", "PERSON", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART", "LANGUAGE"}
 
@@ -73,17 +114,27 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+_SQLITE_INT = (-(2 ** 63), 2 ** 63 - 1)
+
+
 def _finite(v: Any) -> Any:
+    """A number SQLite can store: None for inf/nan, a float for an int beyond 64 bits."""
+    if isinstance(v, int) and not isinstance(v, bool) and not _SQLITE_INT[0] <= v <= _SQLITE_INT[1]:
+        v = float(v) if abs(v) < 10 ** 308 else math.inf
     if isinstance(v, float) and not math.isfinite(v):
         return None
     return v
 
 
-def doc_rows(prep: Prepared, doc: Doc, version: str) -> dict[str, Any]:
-    """Rows of one processed article (offsets into the whole stored text)."""
+def doc_rows(prep: Prepared, docs: Doc | Sequence[tuple[Doc, int]], version: str) -> dict[str, Any]:
+    """Rows of one processed article (offsets into the whole stored text).
+
+    ``docs`` is the body as one Doc, or a long body as its segments: (Doc, offset of the
+    segment in the article text) in text order.
+    """
     art, body = prep.article, prep.body
+    pieces = [(docs, body.start)] if isinstance(docs, Doc) else list(docs)
     aid = art.id
-    off = body.start
     text = art.text
     article_row = {
         "id": aid,
@@ -104,23 +155,42 @@ def doc_rows(prep: Prepared, doc: Doc, version: str) -> dict[str, Any]:
         "pipeline_version": version,
         "extracted_at": now_iso(),
     }
-    sentences = []
-    sent_of_token: dict[int, str] = {}
+    sentences: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    claims: list[dict[str, Any]] = []
     para = 0
-    last_end = 0
-    for idx, sent in enumerate(doc.sents):
-        stripped = sent.text.strip()
-        if not stripped:
-            continue
-        lead = len(sent.text) - len(sent.text.lstrip())
-        s = off + sent.start_char + lead
-        e = s + len(stripped)
-        para += text.count("\n", off + last_end, s) > 0
-        last_end = sent.end_char
-        sid = f"{aid}:s{idx}"
-        sentences.append({"id": sid, "article_id": aid, "idx": idx, "paragraph": para, "start": s, "end": e, "text": text[s:e]})
-        for t in range(sent.start, sent.end):
-            sent_of_token[t] = sid
+    last_end = body.start  # absolute end of the previous sentence
+    idx_base = 0
+    for doc, off in pieces:
+        sent_of_token: dict[int, str] = {}
+        n_sents = 0
+        for n, sent in enumerate(doc.sents):
+            n_sents = n + 1
+            idx = idx_base + n
+            stripped = sent.text.strip()
+            if not stripped:
+                continue
+            lead = len(sent.text) - len(sent.text.lstrip())
+            s = off + sent.start_char + lead
+            e = s + len(stripped)
+            para += text.count("\n", last_end, s) > 0
+            last_end = off + sent.end_char
+            sid = f"{aid}:s{idx}"
+            sentences.append({"id": sid, "article_id": aid, "idx": idx, "paragraph": para, "start": s, "end": e,
+                              "text": stripped})
+            for t in range(sent.start, sent.end):
+                sent_of_token[t] = sid
+        idx_base += n_sents
+        _piece_rows(art, doc, off, sent_of_token, mentions, claims)
+    mentions.sort(key=lambda m: (m["start"], m["end"]))
+    files = [{"path": p, "article_id": aid, "content_hash": art.content_hash} for p in prep.files]
+    return {"article": article_row, "files": files, "sentences": sentences, "mentions": mentions, "claims": claims}
+
+
+def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str], mentions: list[dict[str, Any]],
+                claims: list[dict[str, Any]]) -> None:
+    """Mention and claim rows of one Doc whose text starts at ``off`` in the article text."""
+    aid = art.id
 
     def sid_at(char: int) -> str | None:
         span = doc.char_span(char, char + 1, alignment_mode="expand")
@@ -128,14 +198,13 @@ def doc_rows(prep: Prepared, doc: Doc, version: str) -> dict[str, Any]:
             return None
         return sent_of_token.get(span.start)
 
-    mentions = []
     mention_of_quantity: dict[tuple[int, int], str] = {}
 
     def add_mention(kind: str, s: int, e: int, origin: str, **fields: Any) -> str:
         mid = f"{aid}:m{len(mentions)}"
         row = {
             "id": mid, "article_id": aid, "sentence_id": sid_at(s), "type": kind, "start": off + s, "end": off + e,
-            "text": text[off + s:off + e], "origin": origin,
+            "text": doc.text[s:e], "origin": origin,
         }
         row.update({k: _finite(v) for k, v in fields.items()})
         mentions.append(row)
@@ -155,52 +224,98 @@ def doc_rows(prep: Prepared, doc: Doc, version: str) -> dict[str, Any]:
     for d in timexes(doc):
         add_mention("DATE", d["start"], d["end"], "period_resolver", period=d["period"], period_start=d["period_start"],
                     period_end=d["period_end"], attrs=to_json({"how": d["how"]}))
-    mentions.sort(key=lambda m: (m["start"], m["end"]))
 
-    claims = []
-    for i, c in enumerate(doc_claims(doc)):
+    for c in doc_claims(doc):
         ch = c["change"] or {}
         geo = c["geo"]
         claims.append({
-            "id": f"{aid}:c{i}",
+            "id": f"{aid}:c{len(claims)}",
             "claim_key": claim_key(art.content_hash, off + c["start"], off + c["end"], c["value"], c["unit"]),
             "article_id": aid,
             "sentence_id": sid_at(c["start"]),
             "mention_id": mention_of_quantity.get((c["start"], c["end"])),
-            "start": off + c["start"], "end": off + c["end"], "text": text[off + c["start"]:off + c["end"]],
-            "quote": text[off + c["quote_start"]:off + c["quote_end"]],
-            "quote_start": off + c["quote_start"], "quote_end": off + c["quote_end"],
+            "start": off + c["start"], "end": off + c["end"], "text": c["text"],
+            "quote": c["quote"], "quote_start": off + c["quote_start"], "quote_end": off + c["quote_end"],
             "value": _finite(c["value"]), "unit": c["unit"], "measure": c["measure"],
-            "indicator": c["indicator"], "indicator_score": c["indicator_score"],
+            "indicator": c["indicator"], "indicator_score": _finite(c["indicator_score"]),
             "indicator_candidates": to_json(c["indicator_candidates"]),
-            "phrase": text[off + c["phrase_start"]:off + c["phrase_end"]] if c["phrase_start"] is not None else None,
+            "phrase": c["phrase"] or None,
             "phrase_start": off + c["phrase_start"] if c["phrase_start"] is not None else None,
             "phrase_end": off + c["phrase_end"] if c["phrase_end"] is not None else None,
             "geo": to_json(geo) if isinstance(geo, list) else geo, "geo_how": c["geo_how"], "partner": c["partner"],
             "period": c["period"], "period_start": c["period_start"], "period_end": c["period_end"],
             "period_how": c["period_how"],
-            "change_value": ch.get("value"), "change_unit": ch.get("unit"), "change_direction": ch.get("direction"),
-            "change_basis": ch.get("basis"),
+            "change_value": _finite(ch.get("value")), "change_unit": ch.get("unit"),
+            "change_direction": ch.get("direction"), "change_basis": ch.get("basis"),
             "approx": c["approx"], "modality": c["modality"], "source": c["source"], "source_how": c["source_how"],
-            "confidence": c["confidence"],
+            "confidence": _finite(c["confidence"]),
         })
-    files = [{"path": p, "article_id": aid, "content_hash": art.content_hash} for p in prep.files]
-    return {"article": article_row, "files": files, "sentences": sentences, "mentions": mentions, "claims": claims}
 
 
-def prepare(articles: Iterable[Article]) -> list[Prepared]:
-    """Body, publication date, and one entry per distinct content (other names become aliases)."""
+_PARAGRAPH_END = re.compile(r"\n")
+_SENTENCE_END = re.compile(r"[.!?;。！？；][\"'”’)\]]*\s+")
+_SPACE = re.compile(r"\s+")
+
+
+def segments(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into ranges of at most ``limit`` characters (whitespace-only ones
+    dropped): at a line break if one falls in the last three quarters of the window, else after a
+    sentence end, else at a space, else (one enormous token) anywhere."""
+    out: list[tuple[int, int]] = []
+    a = start
+    while end - a > limit:
+        window = text[a:a + limit]
+        cut = limit
+        for pattern in (_PARAGRAPH_END, _SENTENCE_END, _SPACE):
+            last = None
+            for last in pattern.finditer(window, limit // 4):
+                pass
+            if last is not None:
+                cut = last.end()
+                break
+        out.append((a, a + cut))
+        a += cut
+    out.append((a, end))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def prepare(articles: Iterable[Article],
+            on_error: Callable[[Article, str], None] | None = None) -> list[Prepared]:
+    """Body, publication date, and one entry per distinct content (other names become aliases).
+
+    An article that cannot be prepared (body too long for the pipeline, an id already taken by a
+    file with other text) is passed to ``on_error`` with the reason; without ``on_error`` the
+    error is raised.
+    """
     by_hash: dict[str, Prepared] = {}
+    by_id: dict[str, Prepared] = {}
     out = []
     for art in articles:
         if art.content_hash in by_hash:
             by_hash[art.content_hash].files.append(str(art.path))
             by_hash[art.content_hash].article.aliases.append(art.id)
             continue
-        body = find_body(art.text)
-        pub = publication_date(art.text, art.meta, body.span)
+        try:
+            if art.id in by_id:
+                raise ExtractionError(
+                    f"{art.path}: article id {art.id!r} is also the id of {by_id[art.id].article.path}, which has "
+                    "other text; rename one of the files"
+                )
+            body = find_body(art.text)
+            if body.end - body.start > settings.MAX_CHARS:
+                raise ExtractionError(
+                    f"{art.path}: article body too long ({body.end - body.start:,} characters; the limit is "
+                    f"{settings.MAX_CHARS:,}, set EXTRACTOR_MAX_CHARS to raise it)"
+                )
+            pub = publication_date(art.text, art.meta, body.span)
+        except Exception as exc:
+            if on_error is None:
+                raise
+            on_error(art, str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}")
+            continue
         prep = Prepared(art, body, pub, [str(art.path)])
         by_hash[art.content_hash] = prep
+        by_id[art.id] = prep
         out.append(prep)
     return out
 
@@ -232,28 +347,53 @@ def extract(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> Summary:
+    """Extract the articles under ``paths`` into the store at ``db_path``.
+
+    A bad article is recorded (summary and ``failures`` table) and the others go on; with
+    ``strict`` the first one raises (CorpusError or ExtractionError). Problems with the paths
+    themselves raise CorpusError before the store is touched; problems with the store raise
+    StoreError.
+    """
     t0 = time.perf_counter()
     summary = Summary()
     files = find_files(paths)
     db = open_db(db_path)
+    try:
+        _extract(db, db_path, files, summary, workers=workers, force=force, strict=strict, model=model, nlp=nlp,
+                 progress=progress, on_total=on_total)
+    except sqlite3.Error as exc:
+        raise describe_error(db_path, exc) from exc
+    finally:
+        db.conn.close()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _extract(db: sqlite_utils.Database, db_path: str | Path, files: list[Path], summary: Summary, *, workers: int,
+             force: bool, strict: bool, model: str | None, nlp: Language | None,
+             progress: Callable[[int], None] | None, on_total: Callable[[int], None] | None) -> None:
     version = pipeline_version(model)
-    set_meta(db, "pipeline_version", version)
-    set_meta(db, "model", model or model_name())
-    load_indicators(db, [i.row() for i in catalog()])
+    with immediate(db):
+        set_meta(db, "pipeline_version", version)
+        set_meta(db, "model", model or model_name())
+        load_indicators(db, [i.row() for i in catalog()])
 
     good: list[Article] = []
     for item in iter_articles(files):
         if isinstance(item, CorpusError):
             path = str(getattr(item, "path", "?"))
-            summary.failed += 1
-            summary.failures.append((path, str(item)))
-            record_failure(db, path, str(item), now_iso())
+            _record(db, summary, path, str(item))
             if strict:
                 raise item
             continue
         good.append(item)
 
-    preps = prepare(good)
+    def unprepared(art: Article, reason: str) -> None:
+        _record(db, summary, str(art.path), reason)
+        if strict:
+            raise ExtractionError(reason)
+
+    preps = prepare(good, on_error=unprepared)
     todo: list[Prepared] = []
     for p in preps:
         if _needs_work(db, p, version, force):
@@ -265,10 +405,13 @@ def extract(
         on_total(len(todo))
     if todo:
         nlp = nlp or build(model)
-        _run(nlp, todo, db, version, workers, summary, strict, progress)
-    summary.seconds = time.perf_counter() - t0
-    db.conn.close()
-    return summary
+        _run(nlp, todo, db, db_path, version, workers, summary, strict, progress)
+
+
+def _record(db: sqlite_utils.Database, summary: Summary, path: str, reason: str) -> None:
+    summary.failed += 1
+    summary.failures.append((path, reason))
+    record_failure(db, path, reason, now_iso())
 
 
 def _record_files(db: sqlite_utils.Database, prep: Prepared) -> None:
@@ -276,18 +419,32 @@ def _record_files(db: sqlite_utils.Database, prep: Prepared) -> None:
     row = db.execute("select id from articles where content_hash = ?", [prep.article.content_hash]).fetchone()
     if row is None:
         return
-    with db.atomic():
+    with immediate(db):
         for f in prep.files:
             db["article_files"].upsert({"path": f, "article_id": row[0], "content_hash": prep.article.content_hash}, pk="path")
+            db.execute("delete from failures where path = ?", [f])
 
 
-def _run(nlp: Language, todo: list[Prepared], db, version: str, workers: int, summary: Summary, strict: bool,
-         progress: Callable[[int], None] | None) -> None:
-    errors: dict[int, str] = {}
+def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path: str | Path, version: str,
+         workers: int, summary: Summary, strict: bool, progress: Callable[[int], None] | None) -> None:
+    """Run the pipeline over the articles' bodies and store each article in its own transaction.
 
-    def handler(proc_name, proc, docs, e):  # spaCy's pipe error handler: record, do not stop
-        if strict:
-            raise e
+    Long bodies are split into segments (``segments``); an article is stored once all its
+    segments are processed, and fails as a whole if one of them fails.
+    """
+    pieces: list[tuple[int, int, int]] = []  # (article index, start, end in the article text)
+    first: list[int] = []  # index of each article's first piece
+    counts: list[int] = []
+    for i, p in enumerate(todo):
+        segs = segments(p.article.text, p.body.start, p.body.end, settings.SEGMENT_CHARS)
+        first.append(len(pieces))
+        counts.append(len(segs))
+        pieces.extend((i, s, e) for s, e in segs)
+    errors: dict[int, str] = {}  # piece index (-1: unknown) -> reason
+
+    # spaCy's pipe error handler: record and go on, also under --strict, so that the articles
+    # before the failing one are stored and the failure is reported with its file (``finish``).
+    def handler(proc_name, proc, docs, e):
         for d in docs or []:
             ctx = getattr(d, "_context", None)
             if ctx is not None:
@@ -299,61 +456,86 @@ def _run(nlp: Language, todo: list[Prepared], db, version: str, workers: int, su
     # what plain components and worker processes report to.
     nlp.default_error_handler = handler
 
-    def make(i: int) -> tuple[Doc, int]:
-        p = todo[i]
-        doc = nlp.make_doc(processing_text(p.article.text[p.body.start:p.body.end]))
-        doc._.published = p.pubdate.value
-        return doc, i
+    def made(ks: Iterable[int]) -> Iterator[tuple[Doc, int]]:
+        for k in ks:
+            i, s, e = pieces[k]
+            p = todo[i]
+            try:
+                doc = nlp.make_doc(p.article.text[s:e])
+            except Exception as exc:
+                errors[k] = f"tokenizer: {type(exc).__name__}: {exc}"
+                continue
+            doc._.published = p.pubdate.value
+            yield doc, k
 
-    seen: set[int] = set()
+    def processed() -> Iterator[tuple[Doc, int]]:
+        if workers > 1:
+            yield from nlp.pipe(made(range(len(pieces))), as_tuples=True, batch_size=BATCH_SIZE, n_process=workers)
+            return
+        limit = settings.ARTICLE_TIMEOUT
+        for lo in range(0, len(pieces), BATCH_SIZE):
+            ks = range(lo, min(len(pieces), lo + BATCH_SIZE))
+            try:
+                # a batch over the limit is not an error: its pieces are retried one by one below
+                with _time_limit(limit):
+                    done = list(nlp.pipe(made(ks), as_tuples=True, batch_size=BATCH_SIZE))
+            except Exception:  # a trainable component fails the whole batch
+                done = []
+            got = {k for _, k in done}
+            for k in ks:
+                # a piece dropped with its batch is retried alone: only the piece at fault fails
+                if k not in got:
+                    try:
+                        with _time_limit(limit):
+                            done.extend(nlp.pipe(made([k]), as_tuples=True))
+                    except Exception as e:
+                        errors[k] = f"{type(e).__name__}: {e}"
+            yield from sorted(done, key=lambda item: item[1])
 
-    def store(doc: Doc, i: int) -> None:
-        seen.add(i)
+    def finish(i: int, docs: list[tuple[Doc, int]]) -> None:
         prep = todo[i]
-        try:
-            rows = doc_rows(prep, doc, version)
-            write_article(db, rows)
-        except Exception as e:  # one bad article never stops the others
-            if strict:
-                raise
-            _fail(db, summary, prep, f"{type(e).__name__}: {e}")
+        if len(docs) < counts[i]:
+            own = range(first[i], first[i] + counts[i])
+            reason = next((errors[k] for k in own if k in errors), None) or errors.get(-1)
+            _failed(db, summary, prep, reason or "the pipeline dropped the article", strict)
         else:
-            summary.processed += 1
-            summary.sentences += len(rows["sentences"])
-            summary.mentions += len(rows["mentions"])
-            summary.claims += len(rows["claims"])
+            try:
+                rows = doc_rows(prep, docs, version)
+                write_article(db, rows)
+            except (sqlite3.OperationalError, StoreError) as e:
+                # the store itself is at fault (locked, read-only, disk full): no article can be stored
+                raise (e if isinstance(e, StoreError) else describe_error(db_path, e)) from e
+            except Exception as e:  # one bad article never stops the others
+                _failed(db, summary, prep, f"{type(e).__name__}: {e}", strict)
+            else:
+                summary.processed += 1
+                summary.sentences += len(rows["sentences"])
+                summary.mentions += len(rows["mentions"])
+                summary.claims += len(rows["claims"])
         if progress:
             progress(1)
 
-    if workers > 1:
-        stream = nlp.pipe((make(i) for i in range(len(todo))), as_tuples=True, batch_size=BATCH_SIZE, n_process=workers)
-        for doc, i in stream:
-            store(doc, i)
-    else:
-        for lo in range(0, len(todo), BATCH_SIZE):
-            chunk = [make(i) for i in range(lo, min(len(todo), lo + BATCH_SIZE))]
-            try:
-                done = list(nlp.pipe(chunk, as_tuples=True, batch_size=BATCH_SIZE))
-            except Exception:
-                if strict:
-                    raise
-                done = []
-                for doc, i in chunk:  # isolate the article that breaks the batch
-                    try:
-                        done.append((nlp(doc), i))
-                    except Exception as e:
-                        errors[i] = f"{type(e).__name__}: {e}"
-            for doc, i in done:
-                store(doc, i)
-    for i, prep in enumerate(todo):
-        if i not in seen:
-            _fail(db, summary, prep, errors.get(i) or errors.get(-1) or "the pipeline dropped the article")
-            if progress:
-                progress(1)
+    current: dict[int, list[tuple[Doc, int]]] = {}
+    next_article = 0  # articles before this one are finished
+    for doc, k in processed():
+        i, s, _ = pieces[k]
+        while next_article < i:  # earlier articles lost a piece: finish them as failed
+            finish(next_article, current.pop(next_article, []))
+            next_article += 1
+        current.setdefault(i, []).append((doc, s))
+        if len(current[i]) == counts[i]:
+            finish(i, current.pop(i))
+            next_article = i + 1
+    while next_article < len(todo):
+        finish(next_article, current.pop(next_article, []))
+        next_article += 1
 
 
-def _fail(db, summary: Summary, prep: Prepared, reason: str) -> None:
+def _failed(db: sqlite_utils.Database, summary: Summary, prep: Prepared, reason: str, strict: bool) -> None:
+    """One article failed: counted once, recorded under each of its file names."""
     summary.failed += 1
     for f in prep.files:
         summary.failures.append((f, reason))
         record_failure(db, f, reason, now_iso())
+    if strict:
+        raise ExtractionError(f"{prep.files[0]}: {reason}")

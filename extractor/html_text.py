@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 
 
 BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section", "header", "footer", "title"}
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
 def html_to_text(html: str) -> str:
-    root = lxml.html.document_fromstring(html)
+    # lxml refuses a str that still carries an encoding declaration; the text is decoded already
+    root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     lines: list[str] = []
     for el in root.iter():
         if el.tag in BLOCK_TAGS:
             lines.append("\n")
-        if el.text and el.tag not in ("script", "style"):
+        # comments and processing instructions have a non-str tag; their text is not page text
+        if el.text and isinstance(el.tag, str) and el.tag not in ("script", "style"):
             lines.append(el.text)
         if el.tail:
             lines.append(el.tail)

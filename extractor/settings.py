@@ -18,3 +18,21 @@ BATCH_SIZE = int(os.environ.get("EXTRACTOR_BATCH_SIZE", "16"))
 
 #: Seconds a writer waits for a lock held by another extraction before failing.
 DB_TIMEOUT = float(os.environ.get("EXTRACTOR_DB_TIMEOUT", "30"))
+
+#: Longest article body (characters) the pipeline runs on; a longer one is reported as a failure.
+#: Bodies are processed in segments of at most SEGMENT_CHARS, so memory stays bounded, but a body
+#: of a million characters already takes minutes.
+MAX_CHARS = int(os.environ.get("EXTRACTOR_MAX_CHARS", "1000000"))
+
+#: Largest input file (bytes) that is read at all.
+MAX_FILE_BYTES = int(os.environ.get("EXTRACTOR_MAX_FILE_BYTES", str(50 * 1024 * 1024)))
+
+#: Bodies longer than this are split at paragraph (then sentence, then word) boundaries into
+#: segments of at most this many characters: some components take time quadratic in the length
+#: of a document, and a sentence of thousands of figures would otherwise stall the run.
+SEGMENT_CHARS = int(os.environ.get("EXTRACTOR_SEGMENT_CHARS", "10000"))
+
+#: Seconds the pipeline may spend on one segment of an article before the article is failed as
+#: stuck; 0 turns the limit off. A safety net for loops in components that never end; it works
+#: in the main thread with --workers 1.
+ARTICLE_TIMEOUT = float(os.environ.get("EXTRACTOR_ARTICLE_TIMEOUT", "120"))

@@ -15,12 +15,13 @@ import hashlib
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
-from .settings import DB_TIMEOUT
+from . import settings
 
 SCHEMA_VERSION = 1
 
@@ -126,26 +127,77 @@ def _connect(path: str | Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
+def describe_error(path: Any, exc: sqlite3.Error, timeout: float | None = None) -> StoreError:
+    """A StoreError naming the file, with the usual SQLite failures said in plain words."""
+    msg = str(exc)
+    if "locked" in msg or "busy" in msg:
+        waited = settings.DB_TIMEOUT if timeout is None else timeout
+        return StoreError(
+            f"{path}: database is locked by another process (another extraction?); gave up after waiting "
+            f"{waited:g}s (EXTRACTOR_DB_TIMEOUT sets the wait)"
+        )
+    if "unable to open" in msg:
+        return StoreError(f"{path}: cannot open or create the database file ({msg})")
+    if "readonly" in msg:
+        return StoreError(f"{path}: the database (or its folder) is read-only ({msg})")
+    if "not a database" in msg or "malformed" in msg:
+        return StoreError(f"{path}: not an SQLite database, or a damaged one ({msg})")
+    return StoreError(f"{path}: {msg}")
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock up front.
+
+    A deferred transaction that reads first cannot be upgraded to a write while another
+    extraction commits (SQLite fails at once, without waiting); BEGIN IMMEDIATE waits for the
+    lock with the busy timeout instead.
+    """
+    conn = db.conn
+    if conn.in_transaction:  # nested: a savepoint inside the open transaction
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:  # an error may already have rolled the transaction back
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def open_db(path: str | Path, *, create: bool = True, timeout: float | None = None) -> sqlite_utils.Database:
-    """Open (and create or migrate) a store; raises StoreError with the file and the reason."""
+    """Open (and create or migrate) a store; raises StoreError with the file and the reason.
+
+    ``create=False`` opens an existing store as it is: a missing file or an older schema is an
+    error that names the command to run.
+    """
     path = Path(path)
-    timeout = DB_TIMEOUT if timeout is None else timeout
+    timeout = settings.DB_TIMEOUT if timeout is None else timeout
     if str(path) != ":memory:":
         if not path.exists():
             if not create:
                 raise StoreError(f"{path}: no such database (run `extractor extract PATH --db {path}` first)")
             folder = path.parent if str(path.parent) else Path(".")
             if not folder.exists():
-                raise StoreError(f"{path}: folder {folder} does not exist")
-            if not os.access(folder, os.W_OK):
+                raise StoreError(f"{path}: folder {folder} does not exist (create it first)")
+            if not folder.is_dir():
+                raise StoreError(f"{path}: {folder} is not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
                 raise StoreError(f"{path}: folder {folder} is not writable")
         elif path.is_dir():
             raise StoreError(f"{path}: is a folder, not a database file")
         else:
-            with open(path, "rb") as fh:
-                head = fh.read(16)
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(16)
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot read ({exc.strerror})") from exc
             if head and head != b"SQLite format 3\x00":
                 raise StoreError(f"{path}: not an SQLite database")
+    conn = None
     try:
         conn = _connect(path, timeout)
         db = sqlite_utils.Database(conn)
@@ -153,21 +205,37 @@ def open_db(path: str | Path, *, create: bool = True, timeout: float | None = No
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         if create:
-            ensure_schema(db)
+            ensure_schema(db, path)
         else:
             check_version(db, path)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: {exc}") from exc
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        raise describe_error(path, exc, timeout) from exc
+    except StoreError:
+        if conn is not None:
+            conn.close()
+        raise
     return db
 
 
-def check_version(db: sqlite_utils.Database, path: Any = "database") -> None:
+def schema_version(db: sqlite_utils.Database) -> int | None:
+    """The stored schema version: None for a database without a meta table, 0 for no version row."""
     if "meta" not in db.table_names():
-        if db.table_names():
+        return None
+    row = db.execute("select value from meta where key = 'schema_version'").fetchone()
+    try:
+        return int(row[0]) if row else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def check_version(db: sqlite_utils.Database, path: Any = "database") -> None:
+    version = schema_version(db)
+    if version is None:
+        if set(db.table_names()) - {"sqlite_stat1"}:
             raise StoreError(f"{path}: not an extractor store (no meta table)")
         return
-    row = db.execute("select value from meta where key = 'schema_version'").fetchone()
-    version = int(row[0]) if row else 0
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path}: schema version {version} is newer than this extractor ({SCHEMA_VERSION}); upgrade extractor"
@@ -178,24 +246,26 @@ def check_version(db: sqlite_utils.Database, path: Any = "database") -> None:
         )
 
 
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables, indexes and full-text indexes; migrate older versions in place."""
-    existing = set(db.table_names())
-    if "meta" in existing:
-        row = db.execute("select value from meta where key = 'schema_version'").fetchone()
-        version = int(row[0]) if row else 0
-        if version > SCHEMA_VERSION:
+def ensure_schema(db: sqlite_utils.Database, path: Any = "database") -> int | None:
+    """Create missing tables, indexes and full-text indexes; migrate older versions in place.
+
+    Everything happens in one write transaction: two extractions starting at once on a new
+    file do not both create tables, and a failure leaves the file as it was. Returns the
+    version found (None for a new store).
+    """
+    with immediate(db):
+        existing = set(db.table_names())
+        version = schema_version(db)
+        if version is None and existing - {"sqlite_stat1"}:
+            raise StoreError(f"{path}: not an extractor store (tables {sorted(existing)[:5]} but no meta table)")
+        if version is not None and version > SCHEMA_VERSION:
             raise StoreError(
-                f"schema version {version} is newer than this extractor ({SCHEMA_VERSION}); upgrade extractor"
+                f"{path}: schema version {version} is newer than this extractor ({SCHEMA_VERSION}); upgrade extractor"
             )
-        if version < SCHEMA_VERSION:
+        if version is not None and version < SCHEMA_VERSION:
             migrate(db, version)
-    elif existing - {"sqlite_stat1"}:
-        # Tables exist but no meta table: some other database.
-        raise StoreError(f"not an extractor store (tables {sorted(existing)[:5]} but no meta table)")
-    with db.atomic():
         for name, spec in TABLES.items():
-            if name not in db.table_names():
+            if name not in db.table_names():  # live: a migration step may have created it
                 db[name].create(
                     spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"),
                     not_null=spec.get("not_null"),
@@ -207,18 +277,40 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         for name, idxs in INDEXES.items():
             for cols in idxs:
                 db[name].create_index(cols, if_not_exists=True)
-        db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
-    for name, cols in FTS.items():
-        if not db[name].detect_fts():
-            db[name].enable_fts(cols, create_triggers=True, tokenize="porter")
+        if version != SCHEMA_VERSION:
+            db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+        for name, cols in FTS.items():
+            if not db[name].detect_fts():
+                db[name].enable_fts(cols, create_triggers=True, tokenize="porter")
+    return version
 
 
 def migrate(db: sqlite_utils.Database, from_version: int) -> None:
     """Bring an older store up to SCHEMA_VERSION. Version 0 is a store without a version row."""
     # Version 1 is the first schema; a version-0 store gets the missing tables and columns from
-    # ensure_schema. Later versions add their steps here, each in its own transaction.
+    # ensure_schema. Later versions add their steps here (they run inside ensure_schema's
+    # transaction).
     if from_version < 1:
         return
+
+
+def migrate_db(path: str | Path) -> tuple[int, int]:
+    """Migrate an existing store file in place; returns (version found, version now)."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"{path}: no such database")
+    try:
+        conn = _connect(path, settings.DB_TIMEOUT)
+        try:
+            version = schema_version(sqlite_utils.Database(conn))
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise describe_error(path, exc) from exc
+    if version is None:
+        raise StoreError(f"{path}: not an extractor store (no meta table); nothing to migrate")
+    open_db(path, create=True).conn.close()
+    return version, SCHEMA_VERSION
 
 
 def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
@@ -241,32 +333,30 @@ def delete_article_rows(db: sqlite_utils.Database, article_id: str) -> None:
 
 
 def write_article(db: sqlite_utils.Database, rows: dict[str, Any]) -> None:
-    """Replace one article's rows in a single transaction: all of it is stored, or none."""
+    """Replace one article's rows in a single transaction: all of it is stored, or none.
+
+    The transaction is IMMEDIATE (see ``immediate``): a second extraction waits for the lock
+    (busy timeout) instead of failing half-way.
+    """
     article = rows["article"]
-    conn = db.conn
-    # IMMEDIATE takes the write lock up front: a second extraction waits (busy timeout) instead
-    # of failing half-way when its read transaction cannot be upgraded.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(db):
         delete_article_rows(db, article["id"])
         db["articles"].upsert(article, pk="id")
         for f in rows.get("files", []):
             db["article_files"].upsert(f, pk="path")
-        db.execute("delete from failures where path in (select path from article_files where article_id = ?)", [article["id"]])
+        db.execute(
+            "delete from failures where path in (select path from article_files where article_id = ?)", [article["id"]]
+        )
         for table in ("sentences", "mentions", "claims"):
             if rows.get(table):
                 db[table].insert_all(rows[table], batch_size=500)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def record_failure(db: sqlite_utils.Database, path: str, reason: str, at: str) -> None:
-    with db.atomic():
+    with immediate(db):
         db["failures"].upsert({"path": path, "reason": reason, "at": at}, pk="path")
 
 
 def load_indicators(db: sqlite_utils.Database, indicators: Iterable[dict]) -> None:
-    with db.atomic():
+    with immediate(db):
         db["indicators"].upsert_all(list(indicators), pk="id")

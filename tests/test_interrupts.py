@@ -1,0 +1,148 @@
+"""Interrupted extraction (issue 9): Ctrl-C and kill -9 in the middle of a real `extractor extract`
+run leave no article half-stored, and the next run completes the rest, ending with the same store
+as an uninterrupted run."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from extractor.extract import extract
+from extractor.integrity import check_store
+
+from .robustness import EXTRACTOR, ROOT, article_rows, cli_env, run_cli, snapshot, write_corpus
+
+N_ARTICLES = 40
+#: articles stored before the signal is sent
+AFTER = 3
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("interrupts") / "corpus", N_ARTICLES)
+
+
+@pytest.fixture(scope="module")
+def reference(corpus: Path, tmp_path_factory, nlp) -> dict:
+    """The store of an uninterrupted run."""
+    db = tmp_path_factory.mktemp("reference") / "facts.db"
+    summary = extract([corpus], db, nlp=nlp)
+    assert (summary.processed, summary.failed) == (N_ARTICLES, 0)
+    return snapshot(db)
+
+
+def _stored(db: Path) -> int:
+    """Articles committed so far, read beside the running extraction (0 before the schema exists)."""
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(db, timeout=1)
+        try:
+            return conn.execute("select count(*) from articles").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _wait_until_stored(db: Path, proc: subprocess.Popen, n: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while _stored(db) < n:
+        if proc.poll() is not None:
+            pytest.fail(f"extract ended (code {proc.returncode}) before {n} articles were stored: "
+                        f"{proc.stderr.read() if proc.stderr else ''}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"fewer than {n} articles stored after {timeout}s")
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_interrupted_run_leaves_whole_articles_and_the_next_run_completes_it(
+        sig: signal.Signals, corpus: Path, reference: dict, tmp_path: Path) -> None:
+    db = tmp_path / "facts.db"
+    # small batches: articles are stored one or two at a time, so the signal lands mid-run
+    proc = subprocess.Popen([*EXTRACTOR, "extract", str(corpus), "--db", str(db), "--quiet"], cwd=ROOT,
+                            env=cli_env(EXTRACTOR_BATCH_SIZE="2"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        _wait_until_stored(db, proc, AFTER)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130, err
+        assert "interrupted: articles stored so far are complete; run the command again to finish" in err
+    else:
+        assert proc.returncode == -signal.SIGKILL
+
+    partial = snapshot(db)
+    stored = {dict(r)["id"] for r in partial["articles"]}
+    assert AFTER <= len(stored) < N_ARTICLES, "the signal did not land in the middle of the run"
+    # every stored article is whole (exactly its rows of the uninterrupted run), and no row
+    # belongs to an article that is not stored
+    for aid in stored:
+        assert article_rows(partial, aid) == article_rows(reference, aid), aid
+    for table in ("sentences", "mentions", "claims", "article_files"):
+        assert {dict(r)["article_id"] for r in partial[table]} <= stored, table
+    assert check_store(db).ok
+
+    result = run_cli("extract", str(corpus), "--db", str(db), "--quiet")
+    assert result.returncode == 0, result.stderr
+    done = N_ARTICLES - len(stored)
+    assert f"{done} articles processed, {len(stored)} skipped, 0 failed" in result.stdout
+    assert snapshot(db) == reference
+    assert check_store(db).ok
+
+
+def _interrupt_claims_insert(monkeypatch, on_call: int) -> None:
+    """Raise KeyboardInterrupt (what Ctrl-C raises) inside write_article, after the article row,
+    its sentences and mentions are written and before its claims are: the worst moment."""
+    import sqlite_utils.db
+
+    real = sqlite_utils.db.Table.insert_all
+    calls = {"n": 0}
+
+    def insert_all(self, records, *args, **kwargs):
+        if self.name == "claims":
+            calls["n"] += 1
+            if calls["n"] == on_call:
+                raise KeyboardInterrupt
+        return real(self, records, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite_utils.db.Table, "insert_all", insert_all)
+
+
+def test_interrupt_inside_an_article_write_stores_none_of_it(tmp_path: Path, nlp, monkeypatch) -> None:
+    corpus = write_corpus(tmp_path / "corpus", 3)
+    db = tmp_path / "facts.db"
+    _interrupt_claims_insert(monkeypatch, on_call=2)
+    with pytest.raises(KeyboardInterrupt):
+        extract([corpus], db, nlp=nlp)
+    monkeypatch.undo()
+    partial = snapshot(db)
+    assert [dict(r)["id"] for r in partial["articles"]] == ["a000"]
+    for table in ("sentences", "mentions", "claims", "article_files"):
+        assert {dict(r)["article_id"] for r in partial[table]} == {"a000"}, table
+    summary = extract([corpus], db, nlp=nlp)
+    assert (summary.processed, summary.skipped) == (2, 1)
+
+
+def test_interrupted_reextraction_keeps_the_stored_version(tmp_path: Path, nlp, monkeypatch) -> None:
+    corpus = write_corpus(tmp_path / "corpus", 2)
+    db = tmp_path / "facts.db"
+    extract([corpus], db, nlp=nlp)
+    before = snapshot(db)
+    _interrupt_claims_insert(monkeypatch, on_call=1)
+    with pytest.raises(KeyboardInterrupt):
+        extract([corpus], db, nlp=nlp, force=True)
+    monkeypatch.undo()
+    assert snapshot(db) == before
