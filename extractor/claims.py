@@ -295,7 +295,7 @@ class ClaimBuilder:
         tok = root
         for _ in range(8):
             head = tok.head
-            if head is tok:
+            if head.i == tok.i:
                 break
             # "a trade surplus of 148.08 billion yuan", "a deficit of about US$20 billion"
             if tok.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ in ("NOUN", "PROPN") \
@@ -324,9 +324,9 @@ class ClaimBuilder:
             for c in v.children:
                 if c.dep_ in ("nsubj", "nsubjpass", "csubj"):
                     return c
-            if v.dep_ in ("advcl", "conj", "xcomp", "ccomp", "acl", "relcl", "prep", "pcomp", "pobj") and v.head is not v:
+            if v.dep_ in ("advcl", "conj", "xcomp", "ccomp", "acl", "relcl", "prep", "pcomp", "pobj") and v.head.i != v.i:
                 v = v.head
-                while v.pos_ not in ("VERB", "AUX") and v.head is not v:
+                while v.pos_ not in ("VERB", "AUX") and v.head.i != v.i:
                     v = v.head
                 continue
             break
@@ -390,7 +390,7 @@ class ClaimBuilder:
         tok = span.root
         verb = None
         for _ in range(3):
-            if tok.head is tok:
+            if tok.head.i == tok.i:
                 break
             tok = tok.head
             if tok.pos_ == "VERB":
@@ -609,7 +609,7 @@ class ClaimBuilder:
         tok = ds.root
         for _ in range(3):
             head = tok.head
-            if head is tok:
+            if head.i == tok.i:
                 return False
             if head.pos_ in ("VERB", "AUX"):
                 return head.lemma_.lower() in self.reporting_verbs
@@ -690,7 +690,7 @@ class ClaimBuilder:
             words = words[1:]
         if not words or words[0].pos_ == "PRON":
             return None
-        head = max(words, key=lambda t: (t.head.i < words[0].i or t.head.i > words[-1].i or t.head is t, t.i))
+        head = max(words, key=lambda t: (t.head.i < words[0].i or t.head.i > words[-1].i or t.head.i == t.i, t.i))
         if head.lemma_.lower() in self.unnamed or head.lower_ in self.unnamed:
             return None  # "an official", "data", "analysts": nobody named
         return doc[words[0].i: words[-1].i + 1].text
@@ -780,13 +780,13 @@ class ClaimBuilder:
             if tok.pos_ in ("VERB", "AUX"):
                 verb = tok
                 break
-            if tok.head is tok:
+            if tok.head.i == tok.i:
                 break
             tok = tok.head
         if verb is None:
             return "reported"
         chain = [verb]
-        if verb.dep_ in ("xcomp", "ccomp") and verb.head is not verb:
+        if verb.dep_ in ("xcomp", "ccomp") and verb.head.i != verb.i:
             chain.append(verb.head)
         for v in chain:
             auxes = [c.lower_ for c in v.children if c.dep_ in ("aux", "auxpass")]

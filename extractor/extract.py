@@ -177,7 +177,7 @@ def doc_rows(prep: Prepared, docs: Doc | Sequence[tuple[Doc, int]], version: str
             last_end = off + sent.end_char
             sid = f"{aid}:s{idx}"
             sentences.append({"id": sid, "article_id": aid, "idx": idx, "paragraph": para, "start": s, "end": e,
-                              "text": stripped})
+                              "text": text[s:e]})
             for t in range(sent.start, sent.end):
                 sent_of_token[t] = sid
         idx_base += n_sents
@@ -191,6 +191,7 @@ def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str],
                 claims: list[dict[str, Any]]) -> None:
     """Mention and claim rows of one Doc whose text starts at ``off`` in the article text."""
     aid = art.id
+    text = art.text  # surfaces come from the stored text (the pipeline read exotic spaces as spaces)
 
     def sid_at(char: int) -> str | None:
         span = doc.char_span(char, char + 1, alignment_mode="expand")
@@ -204,7 +205,7 @@ def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str],
         mid = f"{aid}:m{len(mentions)}"
         row = {
             "id": mid, "article_id": aid, "sentence_id": sid_at(s), "type": kind, "start": off + s, "end": off + e,
-            "text": doc.text[s:e], "origin": origin,
+            "text": text[off + s:off + e], "origin": origin,
         }
         row.update({k: _finite(v) for k, v in fields.items()})
         mentions.append(row)
@@ -234,12 +235,13 @@ def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str],
             "article_id": aid,
             "sentence_id": sid_at(c["start"]),
             "mention_id": mention_of_quantity.get((c["start"], c["end"])),
-            "start": off + c["start"], "end": off + c["end"], "text": c["text"],
-            "quote": c["quote"], "quote_start": off + c["quote_start"], "quote_end": off + c["quote_end"],
+            "start": off + c["start"], "end": off + c["end"], "text": text[off + c["start"]:off + c["end"]],
+            "quote": text[off + c["quote_start"]:off + c["quote_end"]],
+            "quote_start": off + c["quote_start"], "quote_end": off + c["quote_end"],
             "value": _finite(c["value"]), "unit": c["unit"], "measure": c["measure"],
             "indicator": c["indicator"], "indicator_score": _finite(c["indicator_score"]),
             "indicator_candidates": to_json(c["indicator_candidates"]),
-            "phrase": c["phrase"] or None,
+            "phrase": text[off + c["phrase_start"]:off + c["phrase_end"]] if c["phrase_start"] is not None else None,
             "phrase_start": off + c["phrase_start"] if c["phrase_start"] is not None else None,
             "phrase_end": off + c["phrase_end"] if c["phrase_end"] is not None else None,
             "geo": to_json(geo) if isinstance(geo, list) else geo, "geo_how": c["geo_how"], "partner": c["partner"],
@@ -461,7 +463,7 @@ def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path
             i, s, e = pieces[k]
             p = todo[i]
             try:
-                doc = nlp.make_doc(p.article.text[s:e])
+                doc = nlp.make_doc(processing_text(p.article.text[s:e]))
             except Exception as exc:
                 errors[k] = f"tokenizer: {type(exc).__name__}: {exc}"
                 continue

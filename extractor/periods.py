@@ -831,7 +831,7 @@ def _tense(span: Span) -> tuple[bool, bool]:
     future = any(t.lower_ in cues or (t.tag_ == "MD" and t.lower_ in ("will", "shall", "'ll")) for t in sent)
     tok = span.root
     for _ in range(5):
-        if tok.pos_ in ("VERB", "AUX") or tok.head is tok:
+        if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i:
             break
         tok = tok.head
     if tok.pos_ not in ("VERB", "AUX"):

@@ -897,7 +897,7 @@ class QuantityFinder:
             return None
         tok = span.root
         for _ in range(4):
-            if tok.pos_ in ("VERB", "AUX") or tok.head is tok:
+            if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i:
                 break
             tok = tok.head
         for c in tok.children:
@@ -953,8 +953,13 @@ def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
 _QUANTULUM_PARSER: Callable | None = None
 
 
+_LONG_DIGITS = re.compile(r"\d[\d,. \u00a0]{40,}")
+
+
 def _quantulum_parse(s: str) -> list:
     global _QUANTULUM_PARSER
+    if len(s) > 120 or _LONG_DIGITS.search(s):
+        return []  # quantulum3's number regex backtracks for minutes on long digit runs
     if _QUANTULUM_PARSER is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -29,8 +29,8 @@ FRAGMENTS = [
     "the customs office said.",
     "about 4.4 times",
     "1e308 trillion",
-    # longer runs of digits glued to words stall quantulum3 (see test_robustness_input, xfail)
     "9" * 20,
+    "9" * 80 + "the",  # a long digit run glued to a word (it once stalled quantulum3)
     "0.000000000000000000001 percent",
     "€2,5 Mrd.",
     "Guangdong customs",
@@ -54,10 +54,7 @@ SPANS = {
 NUMBERS = {"mentions": ["value", "low", "high"], "claims": ["value", "change_value", "indicator_score", "confidence"]}
 
 
-# Derandomized: the claim builder still loops forever on some parses (see
-# test_robustness_input.py::test_known_hang_in_the_claim_builder); random examples would make the
-# suite fail now and then. Drop derandomize once that is fixed.
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=article_text, bom=st.booleans(), crlf=st.booleans())
 def test_extraction_never_raises_and_every_span_holds(nlp, text: str, bom: bool, crlf: bool) -> None:
     # a stuck example fails (as a failed article) instead of stalling the suite

@@ -205,3 +205,26 @@ def test_unknown_model_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["extract", str(CORPUS), "--db", str(tmp_path / "x.db"), "--model", "no_such_model", "--quiet"])
     assert result.exit_code != 0
     assert "no_such_model" in str(result.exception) or "no_such_model" in result.output
+
+
+def test_issue2_name_with_a_no_break_space_is_one_person(corpus_db):
+    """The byline "Li\u00a0Jiabao": the pipeline reads exotic spaces as spaces, the store keeps the text."""
+    db = sqlite_utils.Database(corpus_db)
+    people = {r["text"] for r in db.query("select text from mentions where type = 'PERSON' and article_id = '000_eb5fc65021657d43'")}
+    assert "Li\u00a0Jiabao" in people and "Li" not in people
+
+
+def test_issue2_every_packaged_data_file_is_tracked_by_git():
+    """extractor/data once fell under a .gitignore rule: a fresh clone would have had no rules."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        tracked = subprocess.run(["git", "ls-files", "extractor/data"], cwd=root, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    if not tracked.strip() and not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    names = {Path(p).name for p in tracked.split()}
+    on_disk = {p.name for p in (root / "extractor" / "data").iterdir() if p.is_file()}
+    assert on_disk <= names, on_disk - names
