@@ -84,11 +84,15 @@ class Summary:
     claims: int = 0
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: ids of the articles stored by this run, and the consistency flags raised on them
+    stored: list[str] = field(default_factory=list)
+    flags: int = 0
 
     def line(self) -> str:
         return (
             f"{self.processed} articles processed, {self.skipped} skipped, {self.failed} failed; "
-            f"{self.sentences} sentences, {self.mentions} mentions, {self.claims} claims; {self.seconds:.1f}s"
+            f"{self.sentences} sentences, {self.mentions} mentions, {self.claims} claims, {self.flags} flags; "
+            f"{self.seconds:.1f}s"
         )
 
 
@@ -363,6 +367,10 @@ def extract(
     try:
         _extract(db, db_path, files, summary, workers=workers, force=force, strict=strict, model=model, nlp=nlp,
                  progress=progress, on_total=on_total)
+        if summary.stored:
+            from .consistency import run_checks
+
+            summary.flags = len(run_checks(db, summary.stored))
     except sqlite3.Error as exc:
         raise describe_error(db_path, exc) from exc
     finally:
@@ -511,6 +519,7 @@ def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path
                 _failed(db, summary, prep, f"{type(e).__name__}: {e}", strict)
             else:
                 summary.processed += 1
+                summary.stored.append(prep.article.id)
                 summary.sentences += len(rows["sentences"])
                 summary.mentions += len(rows["mentions"])
                 summary.claims += len(rows["claims"])

@@ -228,3 +228,9 @@ def test_issue2_every_packaged_data_file_is_tracked_by_git():
     names = {Path(p).name for p in tracked.split()}
     on_disk = {p.name for p in (root / "extractor" / "data").iterdir() if p.is_file()}
     assert on_disk <= names, on_disk - names
+
+
+def test_extraction_runs_the_consistency_checks(corpus_db):
+    db = sqlite_utils.Database(corpus_db)
+    flags = list(db.query("select * from flags"))
+    assert any(f["article_id"] == "001_a98aa1da957942e1" for f in flags)
