@@ -124,6 +124,8 @@ class ClaimBuilder:
     # ------------------------------------------------------------------------------------------
 
     def build(self, doc: Doc, qkey: str = "quantities", dkey: str = "dates") -> list[tuple[Span, dict]]:
+        # Doc.text joins every token on each access: read it once per document
+        self._text = doc.text
         qs = [(s, s._.quantity) for s in doc.spans.get(qkey, []) if s._.quantity is not None]
         dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None and s._.timex["period"]]
         anchor = Anchor.from_iso(doc._.published)
@@ -148,7 +150,7 @@ class ClaimBuilder:
         unit = q["unit"] or ""
         if unit in ("fraction", "year", "month", "week", "day", "hour", "minute", "second", "decade", "quarter"):
             return False
-        if self.skip_before.search(doc.text[max(0, q["start"] - 25):q["start"]]):
+        if self.skip_before.search(self._text[max(0, q["start"] - 25):q["start"]]):
             return False
         if unit == "count":
             if not re.search(r"\d", q["text"]):
@@ -161,7 +163,7 @@ class ClaimBuilder:
 
     def _pair_changes(self, doc: Doc, qs: list[tuple[Span, dict]]) -> dict[int, int]:
         """level index -> change index, for a change rate in the same clause as a level."""
-        text = doc.text
+        text = self._text
         pairs: dict[int, int] = {}
         for ci, (cs, c) in enumerate(qs):
             if not c["direction"] or c["unit"] not in ("percent", "percentage_point", "basis_point", "times"):
@@ -236,12 +238,12 @@ class ClaimBuilder:
         if not source:
             source = self._quote_speaker(doc, q["start"])
             source_how = "quote" if source else "none"
-        pre = doc.text[max(sent.start_char, q["start"] - 14):q.get("approx_start") or q["start"]].lower()
+        pre = self._text[max(sent.start_char, q["start"] - 14):q.get("approx_start") or q["start"]].lower()
         d = Draft(
             index=i, span=span, q=q, change=change, measure=measure, phrase=phrase, candidates=candidates,
             geo=geo, partner=partner, geo_how=geo_how, period=period, period_how=period_how, source=source,
             source_how=source_how, modality=self._modality(doc, span, q), sent_start=sent.start,
-            para=_para_bounds(doc.text, q["start"])[0],
+            para=_para_bounds(self._text, q["start"])[0],
         )
         d.anaphoric = phrase is not None and self._anaphoric(phrase)
         d.share_of_previous = measure == "share" and self._participle_share(doc, span)
@@ -252,7 +254,7 @@ class ClaimBuilder:
 
     def _measure(self, doc: Doc, span: Span, q: dict, change: dict | None, phrase: str) -> str:
         unit = q["unit"] or ""
-        text = doc.text
+        text = self._text
         if unit in ("percent", "percentage_point", "basis_point"):
             before = text[max(span.sent.start_char, q["start"] - 60):q.get("approx_start") or q["start"]]
             after = text[q["end"]:q["end"] + 40]
@@ -285,7 +287,7 @@ class ClaimBuilder:
                 if objs:
                     whole = doc[objs[0].left_edge.i: objs[0].right_edge.i + 1]
         if whole is None:
-            m = re.match(r"^\s*of\s+([^,;.]{3,80})", doc.text[q["end"]:q["end"] + 90])
+            m = re.match(r"^\s*of\s+([^,;.]{3,80})", self._text[q["end"]:q["end"] + 90])
             if m:
                 whole = doc.char_span(q["end"] + m.start(1), q["end"] + m.end(1), alignment_mode="expand")
         # "contracts worth $2.1 billion": what is worth it
@@ -397,7 +399,7 @@ class ClaimBuilder:
                 verb = tok
                 break
         comp = re.match(r"^\s*(?:\([^)]*\)\s*)?(?:worth\s+)?(?:of|on|in)\s+([^,;.()]{3,80}?)(?=,|;|\.|\(| in \d| from | to | last | this |$)",
-                        doc.text[span.end_char:span.end_char + 120])
+                        self._text[span.end_char:span.end_char + 120])
         if verb is None:
             return comp.group(1) if comp else ""
         parts = [verb.lemma_] + ([comp.group(1)] if comp else [])
@@ -465,7 +467,7 @@ class ClaimBuilder:
 
     def _participle_share(self, doc: Doc, span: Span) -> bool:
         """"..., accounting for 67.6 percent of the province's total": a share of the figure before."""
-        pre = doc.text[max(span.sent.start_char, span.start_char - 45):span.start_char].lower()
+        pre = self._text[max(span.sent.start_char, span.start_char - 45):span.start_char].lower()
         return bool(re.search(r",\s*(?:accounting for|representing|making up|or|equal to|equivalent to|which (?:accounted|made up|represented))\s+(?:about |around |nearly |over |more than )?$", pre))
 
     # -- where -----------------------------------------------------------------------------------------
@@ -569,19 +571,19 @@ class ClaimBuilder:
 
     def _is_basis_date(self, doc: Doc, ds: Span) -> bool:
         """"from a year earlier", "over the same period last year", "than in 2022": a comparison."""
-        pre = doc.text[max(ds.sent.start_char, ds.start_char - 18):ds.start_char]
+        pre = self._text[max(ds.sent.start_char, ds.start_char - 18):ds.start_char]
         m = self.basis_before.search(pre)
         if not m:
             return False
         if m.group(0).strip().lower().startswith("from") and (
-            re.search(r"\bto\b|-|–", ds.text) or not doc.text[ds.sent.start_char:ds.start_char - len(m.group(0))].strip()
+            re.search(r"\bto\b|-|–", ds.text) or not self._text[ds.sent.start_char:ds.start_char - len(m.group(0))].strip()
         ):
             return False  # "From January to May 2025, ...": the period itself
         return True
 
     def _period_local(self, doc: Doc, span: Span, q: dict, qs, dates, anchor) -> tuple[dict | None, str]:
         sent = span.sent
-        clause = doc.text[sent.start_char:q["start"]]
+        clause = self._text[sent.start_char:q["start"]]
         clause = re.split(r";|,\s+(?:and|but|while|whereas)\s+", clause)[-1]
         if anchor is not None and re.search(r"\b(?:now|currently)\b", clause, re.I):
             iso = f"{anchor.year:04d}" + (f"-{anchor.month:02d}" if anchor.month else "")
@@ -746,7 +748,7 @@ class ClaimBuilder:
         return ent.text
 
     def _quote_speaker(self, doc: Doc, pos: int) -> str | None:
-        text = doc.text
+        text = self._text
         para_start, para_end = _para_bounds(text, pos)
         seg = text[para_start:para_end]
         rel = pos - para_start
@@ -771,7 +773,7 @@ class ClaimBuilder:
     # -- modality, change --------------------------------------------------------------------------------
 
     def _modality(self, doc: Doc, span: Span, q: dict) -> str:
-        pre = doc.text[max(span.sent.start_char, q["start"] - 14):q.get("approx_start") or q["start"]].lower()
+        pre = self._text[max(span.sent.start_char, q["start"] - 14):q.get("approx_start") or q["start"]].lower()
         if re.search(r"\bfrom\s*$", pre):
             return "reported"  # "down from 7.8 percent": the earlier, measured value
         tok = span.root
@@ -795,7 +797,7 @@ class ClaimBuilder:
                 return "target"
             if lemma in self.forecast_cues or any(a in ("will", "would", "could", "may", "might", "shall", "'ll") for a in auxes):
                 return "forecast"
-        window = doc.text[max(span.sent.start_char, span.start_char - 40):span.start_char].lower()
+        window = self._text[max(span.sent.start_char, span.start_char - 40):span.start_char].lower()
         if re.search(r"\b(?:target|goal|aims?|aimed|targets)\b(?: of| to| at)?", window):
             return "target"
         if re.search(r"\b(?:forecast|projected|expected|estimated to|predicts?|sees)\b", window):
@@ -803,7 +805,7 @@ class ClaimBuilder:
         return "reported"
 
     def _change(self, doc: Doc, c: dict, level: dict, dates) -> dict:
-        text = doc.text
+        text = self._text
         sent_end = doc[doc.char_span(c["start"], c["end"], alignment_mode="expand").start].sent.end_char
         end = max(c["end"], level["end"])
         m = re.search(r"[;,]\s+(?!year|from|compared|over|than|against|a year|month)|\.\s", text[end:sent_end])
@@ -827,7 +829,7 @@ class ClaimBuilder:
     # -- pass 2: context ---------------------------------------------------------------------------------
 
     def _resolve_context(self, doc: Doc, drafts: list[Draft]) -> None:
-        text = doc.text
+        text = self._text
         article_geo = self.article_geo(doc)
         by_sent: dict[int, list[Draft]] = {}
         for d in drafts:
@@ -884,7 +886,7 @@ class ClaimBuilder:
         return None
 
     def _inherited_period(self, doc: Doc, d: Draft, drafts: list[Draft]) -> tuple[dict | None, str]:
-        text = doc.text
+        text = self._text
         sent = d.span.sent
         before = [x for x in drafts if x.index < d.index and x.period is not None and x.period_how != "now"]
         if not before:
@@ -901,7 +903,7 @@ class ClaimBuilder:
         """Credits given once for several figures: a credit covers the run of consecutive figure
         sentences of its paragraph it stands in; a speaker's "X said that ..." covers the rest of
         the paragraph (reported speech)."""
-        text = doc.text
+        text = self._text
         sents = list(doc.sents)
         figure_sents = {d.sent_start for d in drafts}
         credits = {st: c for st, c in self._sent_credits.items() if c[0]}
@@ -940,7 +942,7 @@ class ClaimBuilder:
     # -- output --------------------------------------------------------------------------------------------
 
     def _finish(self, doc: Doc, d: Draft) -> dict:
-        text = doc.text
+        text = self._text
         q = d.q
         value = q["value"]
         phrase_text = d.phrase.text if d.phrase is not None else ""

@@ -99,9 +99,13 @@ class Summary:
 @dataclass
 class Prepared:
     article: Article
-    body: Body
-    pubdate: PubDate
+    body: Body | None  #: None for an article already stored by this pipeline version (skipped)
+    pubdate: PubDate | None
     files: list[str]
+
+    @property
+    def current(self) -> bool:
+        return self.body is None
 
 
 # Space characters the model does not read as spaces ("Li\u00a0Jiabao" would be two names). They
@@ -286,12 +290,14 @@ def segments(text: str, start: int, end: int, limit: int) -> list[tuple[int, int
 
 
 def prepare(articles: Iterable[Article],
-            on_error: Callable[[Article, str], None] | None = None) -> list[Prepared]:
+            on_error: Callable[[Article, str], None] | None = None,
+            is_current: Callable[[Article], bool] | None = None) -> list[Prepared]:
     """Body, publication date, and one entry per distinct content (other names become aliases).
 
     An article that cannot be prepared (body too long for the pipeline, an id already taken by a
     file with other text) is passed to ``on_error`` with the reason; without ``on_error`` the
-    error is raised.
+    error is raised. An article ``is_current`` says is stored already is not prepared (finding a
+    body is most of the cost of a re-run).
     """
     by_hash: dict[str, Prepared] = {}
     by_id: dict[str, Prepared] = {}
@@ -300,6 +306,12 @@ def prepare(articles: Iterable[Article],
         if art.content_hash in by_hash:
             by_hash[art.content_hash].files.append(str(art.path))
             by_hash[art.content_hash].article.aliases.append(art.id)
+            continue
+        if is_current is not None and is_current(art):
+            prep = Prepared(art, None, None, [str(art.path)])
+            by_hash[art.content_hash] = prep
+            by_id[art.id] = prep
+            out.append(prep)
             continue
         try:
             if art.id in by_id:
@@ -326,19 +338,19 @@ def prepare(articles: Iterable[Article],
     return out
 
 
-def _needs_work(db: sqlite_utils.Database, prep: Prepared, version: str, force: bool) -> bool:
+def _needs_work(db: sqlite_utils.Database, article: Article, version: str, force: bool) -> bool:
     if force:
         return True
     row = db.execute(
-        "select content_hash, pipeline_version from articles where id = ?", [prep.article.id]
+        "select content_hash, pipeline_version from articles where id = ?", [article.id]
     ).fetchone()
     if row is None:
         # the same content stored under another name: nothing to extract, record the file
         other = db.execute(
-            "select id from articles where content_hash = ? and pipeline_version = ?", [prep.article.content_hash, version]
+            "select id from articles where content_hash = ? and pipeline_version = ?", [article.content_hash, version]
         ).fetchone()
         return other is None
-    return row[0] != prep.article.content_hash or row[1] != version
+    return row[0] != article.content_hash or row[1] != version
 
 
 def extract(
@@ -403,14 +415,11 @@ def _extract(db: sqlite_utils.Database, db_path: str | Path, files: list[Path], 
         if strict:
             raise ExtractionError(reason)
 
-    preps = prepare(good, on_error=unprepared)
-    todo: list[Prepared] = []
-    for p in preps:
-        if _needs_work(db, p, version, force):
-            todo.append(p)
-        else:
-            summary.skipped += 1
-            _record_files(db, p)
+    preps = prepare(good, on_error=unprepared, is_current=lambda art: not _needs_work(db, art, version, force))
+    todo = [p for p in preps if not p.current]
+    current = [p for p in preps if p.current]
+    summary.skipped += len(current)
+    _record_files(db, current)
     if on_total:
         on_total(len(todo))
     if todo:
@@ -424,14 +433,25 @@ def _record(db: sqlite_utils.Database, summary: Summary, path: str, reason: str)
     record_failure(db, path, reason, now_iso())
 
 
-def _record_files(db: sqlite_utils.Database, prep: Prepared) -> None:
-    """An unchanged article under a new name: record the name against the stored article."""
-    row = db.execute("select id from articles where content_hash = ?", [prep.article.content_hash]).fetchone()
-    if row is None:
+def _record_files(db: sqlite_utils.Database, preps: list[Prepared]) -> None:
+    """Unchanged articles: record every name they were found under against the stored article,
+    in one transaction (a re-run of a large corpus writes almost nothing)."""
+    rows = []
+    for prep in preps:
+        row = db.execute("select id from articles where content_hash = ?", [prep.article.content_hash]).fetchone()
+        if row is None:
+            continue
+        known = {r[0] for r in db.execute("select path from article_files where article_id = ?", [row[0]])}
+        rows.extend({"path": f, "article_id": row[0], "content_hash": prep.article.content_hash}
+                    for f in prep.files if f not in known)
+    failed = {r[0] for r in db.execute("select path from failures")}
+    stale = [f for prep in preps for f in prep.files if f in failed]
+    if not rows and not stale:
         return
     with immediate(db):
-        for f in prep.files:
-            db["article_files"].upsert({"path": f, "article_id": row[0], "content_hash": prep.article.content_hash}, pk="path")
+        for r in rows:
+            db["article_files"].upsert(r, pk="path")
+        for f in stale:
             db.execute("delete from failures where path = ?", [f])
 
 

@@ -163,6 +163,7 @@ class IndicatorLinker:
         self._aliases: list[tuple[str, tuple[str, ...]]] = []
         self._ids: list[str] = []
         self._by_prefix: dict[str, set[int]] = {}
+        self._cache: dict[tuple[str, str | None], list[tuple[str, float]]] = {}
         for ind in inds:
             for a in ind.aliases:
                 words = tuple(phrase_words(a))
@@ -177,11 +178,21 @@ class IndicatorLinker:
     def link(self, phrase: str, units: str | None = None) -> list[tuple[str, float]]:
         """Candidates for ``phrase``; ``units`` (currency, count, percent, ...) keeps only the
         indicators that take a value of that kind."""
+        key = (phrase, units)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._link(phrase, units)
+            if len(self._cache) < 50_000:  # news repeats its phrases; the catalog never changes
+                self._cache[key] = hit
+        return list(hit)
+
+    def _link(self, phrase: str, units: str | None) -> list[tuple[str, float]]:
         words = phrase_words(phrase)
         neutral = NEUTRAL | NEUTRAL_FOR_MONEY if units == "currency" else NEUTRAL
         content = list(dict.fromkeys(w for w in words if w not in neutral))
         if not content:
             return []
+        word_set = set(words)
         ks: set[int] = set()
         for w in words:
             ks |= self._by_prefix.get(w[:5], set())
@@ -191,14 +202,14 @@ class IndicatorLinker:
             iid, aw = self._aliases[k]
             if units and self.units.get(iid) and units not in self.units[iid]:
                 continue
-            found = sum(1 for a in aw if any(_same_word(a, w) for w in words))
+            found = sum(1 for a in aw if a in word_set or any(_same_word(a, w) for w in words))
             if not found:
                 continue
             # fuzz.ratio breaks ties between aliases that fit equally
             f = (found / len(aw)) * (0.95 + 0.05 * fuzz.ratio(" ".join(aw), " ".join(words)) / 100)
             fit[iid] = max(fit.get(iid, 0.0), f)
             if found == len(aw):
-                covered.setdefault(iid, set()).update(w for w in content if any(_same_word(a, w) for a in aw))
+                covered.setdefault(iid, set()).update(w for w in content if w in aw or any(_same_word(a, w) for a in aw))
         best = {iid: round(f * len(covered.get(iid, ())) / len(content), 4) for iid, f in fit.items()}
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(i, round(s, 3)) for i, s in ranked if s >= self.threshold][: self.top_k]

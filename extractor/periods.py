@@ -754,10 +754,10 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-def find_date_spans(doc: Doc, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def find_date_spans(doc: Doc, taken: list[tuple[int, int]], text: str | None = None) -> list[tuple[int, int]]:
     """DATE spans: spaCy's DATE (and dated TIME) entities merged with our patterns, trimmed.
     ``taken``: spans of quantities (durations, counts) that are not dates."""
-    text = doc.text
+    text = doc.text if text is None else text
     lx = _lex()
     month_or_day = re.compile(
         rf"\b(?:{lx['month_rx']}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|{YEAR})\b", re.I
@@ -862,6 +862,8 @@ class PeriodComponent:
         self.quantities_key = quantities_key
         self.use_dateparser = use_dateparser
         self.resolver = Resolver()
+        if use_dateparser:
+            _dateparser_resolve("March 2019", None)  # import dateparser once, before worker processes fork
 
     def _resolve(self, text: str, ctx: Context, anchor: Anchor | None) -> tuple[Period | None, str]:
         period, how = self.resolver.resolve(text, ctx)
@@ -875,13 +877,14 @@ class PeriodComponent:
         taken = [(sp.start_char, sp.end_char) for sp in doc.spans.get(self.quantities_key, [])]
         group = SpanGroup(doc, name=self.spans_key)
         previous_in_sent: dict[int, Period] = {}
-        todo = list(find_date_spans(doc, taken))
+        doc_text = doc.text  # Doc.text joins every token on each access: read it once
+        todo = list(find_date_spans(doc, taken, doc_text))
         while todo:
             s, e = todo.pop(0)
             span = doc.char_span(s, e, label="DATE", alignment_mode="expand")
             if span is None or not len(span):
                 continue
-            text = doc.text[s:e]
+            text = doc_text[s:e]
             junk = _junk(normalise(text))
             has_sents = doc.has_annotation("SENT_START")
             sent_key = span.sent.start if has_sents else 0
@@ -892,7 +895,7 @@ class PeriodComponent:
                 # a model span that swallowed a known pattern ("a sixth straight month last month")
                 subs = [m.span() for m in _extra_patterns().finditer(text) if m.end() - m.start() < len(text)]
                 if subs:
-                    todo[:0] = [_trim(doc.text, s + a, s + b) for a, b in subs]
+                    todo[:0] = [_trim(doc_text, s + a, s + b) for a, b in subs]
                     continue
             if junk:
                 continue

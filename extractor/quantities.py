@@ -381,7 +381,8 @@ class QuantityFinder:
     # -- candidates -------------------------------------------------------------------------
 
     def find(self, doc: Doc) -> list[dict]:
-        text = doc.text
+        # Doc.text joins every token on each access: read it once per document
+        self._text = text = doc.text
         lex = self.lex
         masked = [(m.start(), m.end()) for m in lex.mask.finditer(text)]
         date_ents = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in ("DATE", "TIME")]
@@ -432,7 +433,7 @@ class QuantityFinder:
         return out
 
     def _from_match(self, m: re.Match, doc: Doc, masked, date_ents, name_ents, fixed) -> list[dict]:
-        text = doc.text
+        text = self._text
         lex = self.lex
         g = m.groupdict()
         start, end = m.span()
@@ -592,7 +593,7 @@ class QuantityFinder:
 
     def _split_to(self, m, doc, lo, hi, unit, label, masked, date_ents, name_ents, fixed) -> list[dict]:
         """"from 1,100 to 1,450 euros" -> two values; the first takes the second's unit."""
-        text = doc.text
+        text = self._text
         g = m.groupdict()
         s1 = m.start("neg") if g["neg"] else (m.start("cpre") if g["cpre"] else m.start("num"))
         e1 = m.end("scale") if g["scale"] else m.end("num")
@@ -608,11 +609,10 @@ class QuantityFinder:
         out.extend([first, second])
         return out
 
-    @staticmethod
-    def _pounds_of_weight(doc: Doc, end: int) -> bool:
+    def _pounds_of_weight(self, doc: Doc, end: int) -> bool:
         """"600 million pounds" of beef is a weight: no £ or sterling anywhere, and a commodity
         context (a "pound" after an amount of goods)."""
-        t = doc.text
+        t = self._text
         return "£" not in t and "sterling" not in t.lower() and bool(
             re.search(r"\b(?:beef|pork|meat|cotton|coffee|cheese|butter|sugar|soybeans?|wheat|corn|rice|poultry|"
                       r"chicken|fish|lbs?)\b", t, re.I)
@@ -620,7 +620,7 @@ class QuantityFinder:
 
     def _per_unit(self, q: dict, doc: Doc) -> None:
         """"$84.20 a barrel", "845 yuan per tonne": a price per unit."""
-        text = doc.text
+        text = self._text
         m = _PER_UNIT.match(text[q["end"]:q["end"] + 40])
         if not m:
             return
@@ -662,7 +662,7 @@ class QuantityFinder:
 
     def _plain_number(self, q, doc, date_ents, name_ents, num_s, is_word, has_scale) -> bool:
         """A number with no currency, percent or multiple: a count, a duration, a unit, or nothing."""
-        text = doc.text
+        text = self._text
         start, end = q["start"], q["end"]
         noun = _counted_noun(doc, end)
         if noun is not None:
@@ -733,7 +733,7 @@ class QuantityFinder:
         return m.group(0) if m else ""
 
     def _fraction(self, m: re.Match, doc: Doc) -> dict | None:
-        text = doc.text
+        text = self._text
         s, e = m.span("frac")
         word = m.group("frac").lower()
         if m.group("fa"):
@@ -753,7 +753,7 @@ class QuantityFinder:
         return self._base(s, e, text, "QUANTITY", fractions()[word], "fraction")
 
     def _multiple(self, m: re.Match, doc: Doc) -> dict | None:
-        text = doc.text
+        text = self._text
         s, e = m.span("mult")
         word = m.group("mult").lower()
         tok = _tokens(doc, s, e)
@@ -784,7 +784,7 @@ class QuantityFinder:
     def _units_from_quantulum(self, doc: Doc, found: list[dict], masked, date_ents, fixed) -> list[dict]:
         """Numbers glued to or followed by a physical unit ("400m", "1,200-km", "350 km/h") that the
         main grammar left alone: quantulum3 names the unit, on the candidate only."""
-        text = doc.text
+        text = self._text
         lex = self.lex
         taken = [(q["start"], q["end"]) for q in found if q["label"] != "UNIT?"]
         out = []
@@ -848,7 +848,7 @@ class QuantityFinder:
         """"exports reached 389.14 billion, ... imports came to 241.06 billion yuan": a scaled
         amount with no currency takes the currency of the nearest amount in its sentence, else of
         the last amount before it in its paragraph. With none, it is dropped."""
-        text = doc.text
+        text = self._text
         for i, q in enumerate(qs):
             if q["label"] != "MONEY?":
                 continue
@@ -932,12 +932,16 @@ def _listify(q: dict | None) -> list[dict]:
 
 def _sentence_bounds(doc: Doc, pos: int) -> tuple[int, int]:
     if not doc.has_annotation("SENT_START"):
-        return 0, len(doc.text)
+        return 0, _doc_len(doc)
     span = _tokens(doc, pos, pos + 1)
     if span is None:
-        return 0, len(doc.text)
+        return 0, _doc_len(doc)
     sent = span[0].sent
     return sent.start_char, sent.end_char
+
+
+def _doc_len(doc: Doc) -> int:
+    return doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
 
 
 def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
@@ -998,6 +1002,8 @@ class QuantityComponent:
         self.name = name
         self.spans_key = spans_key
         self.finder = QuantityFinder(use_quantulum=use_quantulum)
+        if use_quantulum:
+            _quantulum_parse("1 tonne")  # import quantulum3 once, before worker processes fork
 
     def __call__(self, doc: Doc) -> Doc:
         group = SpanGroup(doc, name=self.spans_key)
@@ -1005,7 +1011,6 @@ class QuantityComponent:
             span = doc.char_span(q["start"], q["end"], label=q["label"], alignment_mode="expand")
             if span is None:
                 continue
-            q["text"] = doc.text[q["start"]:q["end"]]
             q.pop("has_scale", None)
             span._.quantity = q
             group.append(span)
