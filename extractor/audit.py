@@ -21,7 +21,9 @@ from typing import Any, Iterable, Sequence
 import click
 import sqlite_utils
 
-from .gold import APPROX, CLAIM_FIELDS, DIRECTIONS, ISO_DATE, ISO_PERIOD, MEASURES, MODALITY, valid_place, valid_unit
+from .gold import (
+    APPROX, CLAIM_FIELDS, DIRECTIONS, ISO_DATE, MEASURES, MODALITY, valid_period, valid_place, valid_unit,
+)
 
 VERDICTS = ("accept", "reject", "fix")
 NULLS = {"null", "none", "-", ""}
@@ -308,21 +310,6 @@ def parse_value(name: str, raw: str, text: str | None = None) -> Any:
         return ch
     # source
     return None if _null(raw) else raw
-
-
-def valid_period(p: str) -> bool:
-    """An ISO 8601 date or interval whose dates exist (gold.ISO_PERIOD alone takes 2018-13)."""
-    if not ISO_PERIOD.match(p):
-        return False
-    for point in p.split("/"):
-        if point == "..":
-            continue
-        parts = [int(x) for x in point.split("-")]
-        try:
-            _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-        except ValueError:
-            return False
-    return True
 
 
 def parse_assignments(pairs: Sequence[str], text: str | None = None) -> dict[str, Any]:
