@@ -115,6 +115,12 @@ class ClaimBuilder:
         self.anaphoric_subjects = set(r["anaphoric_subjects"])
         self.basis_before = re.compile(r["basis_before"], re.I)
         self.credit_patterns = [re.compile(p) for p in r["credit_patterns"]]
+        # a cheap test before parsing a sentence for a credit: a reporting verb in any form, or a
+        # word the credit patterns start from
+        stems = sorted({v[:-1] if len(v) > 4 else v for v in self.reporting_verbs} | set(r["irregular_reporting_forms"]))
+        self.credit_hint = re.compile(
+            r"\b(?:" + "|".join(map(re.escape, stems)) + r")\w*|\b(?:according|data|statistics|figures)\b", re.I
+        )
         self.level_nouns = set(r["level_nouns"])
         self.speech_verbs = set(r["speech_verbs"])
         self.ratio_map = dict(r["ratio_of_gdp"])  # indicator id -> what the sentence must mention
@@ -124,8 +130,14 @@ class ClaimBuilder:
     # ------------------------------------------------------------------------------------------
 
     def build(self, doc: Doc, qkey: str = "quantities", dkey: str = "dates") -> list[tuple[Span, dict]]:
-        # Doc.text joins every token on each access: read it once per document
+        # Doc.text, Doc.ents and Span.sent are recomputed on every access: index them once per document
         self._text = doc.text
+        self._ents = list(doc.ents)
+        self._sents = list(doc.sents)
+        self._sent_at = [0] * len(doc)
+        for k, sent in enumerate(self._sents):
+            for t in range(sent.start, sent.end):
+                self._sent_at[t] = k
         qs = [(s, s._.quantity) for s in doc.spans.get(qkey, []) if s._.quantity is not None]
         dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None and s._.timex["period"]]
         anchor = Anchor.from_iso(doc._.published)
@@ -141,6 +153,13 @@ class ClaimBuilder:
             drafts.append(self._draft(doc, i, span, q, change, qs, dates, anchor))
         self._resolve_context(doc, drafts)
         return [(d.span, self._finish(doc, d)) for d in drafts]
+
+    def _sent_of(self, x: Span | Token) -> Span:
+        """The sentence of a span or token (from the per-document index)."""
+        return self._sents[self._sent_at[x.start if isinstance(x, Span) else x.i]]
+
+    def _ents_in(self, span: Span) -> list[Span]:
+        return [e for e in self._ents if span.start <= e.start and e.end <= span.end]
 
     # -- which quantities are claims --------------------------------------------------------------
 
@@ -179,7 +198,7 @@ class ClaimBuilder:
                 share_ok = lv["unit"] == "percent" and c["unit"] == "percentage_point"
                 if not (level_ok or share_ok):
                     continue
-                if ls.sent.start != cs.sent.start:
+                if self._sent_of(ls).start != self._sent_of(cs).start:
                     continue
                 a, b = (lv["end"], c["start"]) if li < ci else (c["end"], lv["start"])
                 between = text[a:b]
@@ -205,7 +224,7 @@ class ClaimBuilder:
     # -- pass 1: what the sentence says ------------------------------------------------------------
 
     def _draft(self, doc: Doc, i: int, span: Span, q: dict, change: dict | None, qs, dates, anchor) -> Draft:
-        sent = span.sent
+        sent = self._sent_of(span)
         phrase, whole = self._measured_phrase(doc, span, q)
         measure = self._measure(doc, span, q, change, phrase.text if phrase is not None else "")
         kind = _unit_kind(q["unit"])
@@ -256,7 +275,7 @@ class ClaimBuilder:
         unit = q["unit"] or ""
         text = self._text
         if unit in ("percent", "percentage_point", "basis_point"):
-            before = text[max(span.sent.start_char, q["start"] - 60):q.get("approx_start") or q["start"]]
+            before = text[max(self._sent_of(span).start_char, q["start"] - 60):q.get("approx_start") or q["start"]]
             after = text[q["end"]:q["end"] + 40]
             if self.ratio_after.search(after[:30]):
                 return "ratio"
@@ -357,9 +376,8 @@ class ClaimBuilder:
             return doc[head.i: head.i + 1]
         return doc[out[0].i: out[-1].i + 1]
 
-    @staticmethod
-    def _window_phrase(doc: Doc, span: Span) -> Span | None:
-        sent = span.sent
+    def _window_phrase(self, doc: Doc, span: Span) -> Span | None:
+        sent = self._sent_of(span)
         i = span.start - 1
         while i > sent.start and doc[i].text not in (",", ";", ":") and span.start - i < 10:
             i -= 1
@@ -438,7 +456,7 @@ class ClaimBuilder:
 
     def _ratio_candidates(self, doc: Doc, span: Span, whole: Span | None) -> list[tuple[str, float]]:
         """A share of GDP: what is spent (R&D) decides the indicator (``ratio_of_gdp`` in claims.yaml)."""
-        sent = span.sent
+        sent = self._sent_of(span)
         words = []
         for t in sent:
             if whole is not None and whole.start <= t.i < whole.end:
@@ -456,18 +474,20 @@ class ClaimBuilder:
 
     def _mentioned_indicators(self, text: str) -> list[tuple[str, float]]:
         """Indicators whose alias occurs in a longer text (every alias word present)."""
-        from .indicators import phrase_words, _same_word
+        from .indicators import _same_word, phrase_words
 
         words = phrase_words(text)
+        word_set = set(words)
         out: dict[str, float] = {}
-        for iid, aw in self.linker._aliases:
-            if all(any(_same_word(a, w) for w in words) for a in aw):
+        for k in self.linker.aliases_near(words):
+            iid, aw = self.linker._aliases[k]
+            if all(a in word_set or any(_same_word(a, w) for w in words) for a in aw):
                 out[iid] = max(out.get(iid, 0.0), min(1.0, 0.6 + 0.1 * len(aw)))
         return sorted(out.items(), key=lambda kv: -kv[1])
 
     def _participle_share(self, doc: Doc, span: Span) -> bool:
         """"..., accounting for 67.6 percent of the province's total": a share of the figure before."""
-        pre = self._text[max(span.sent.start_char, span.start_char - 45):span.start_char].lower()
+        pre = self._text[max(self._sent_of(span).start_char, span.start_char - 45):span.start_char].lower()
         return bool(re.search(r",\s*(?:accounting for|representing|making up|or|equal to|equivalent to|which (?:accounted|made up|represented))\s+(?:about |around |nearly |over |more than )?$", pre))
 
     # -- where -----------------------------------------------------------------------------------------
@@ -491,7 +511,7 @@ class ClaimBuilder:
         partners: list[str] = []
         last_role = None
         between_seen = 0
-        for e in phrase.ents:
+        for e in self._ents_in(phrase):
             code = e.kb_id_
             if not code or not (e.label_ in ("GPE", "NORP") or code in ("EU", "ASEAN", "BRI")):
                 continue
@@ -535,7 +555,7 @@ class ClaimBuilder:
 
     def _subject_place(self, doc: Doc, span: Span, q: dict) -> str | None:
         """"Guangdong invested more than 4 billion yuan": the clause's subject is a place."""
-        for e in span.sent.ents:
+        for e in self._ents_in(self._sent_of(span)):
             if e.end_char > q["start"]:
                 break
             if e.label_ == "GPE" and e.kb_id_ and e.root.dep_ in ("nsubj", "nsubjpass", "poss"):
@@ -546,7 +566,7 @@ class ClaimBuilder:
 
     def _last_place(self, doc: Doc, before_token: int, kind: str) -> str | None:
         """The last place of a kind ("province": an ISO 3166-2 code; "country") before a token."""
-        for e in reversed(doc.ents):
+        for e in reversed(self._ents):
             if e.start >= before_token or e.label_ != "GPE" or not e.kb_id_:
                 continue
             sub = bool(re.match(r"^[A-Z]{2}-", e.kb_id_))
@@ -559,7 +579,7 @@ class ClaimBuilder:
     def article_geo(self, doc: Doc) -> str | None:
         counts: Counter[str] = Counter()
         first: dict[str, int] = {}
-        for e in doc.ents:
+        for e in self._ents:
             if e.label_ == "GPE" and e.kb_id_:
                 counts[e.kb_id_] += 1
                 first.setdefault(e.kb_id_, e.start)
@@ -571,18 +591,18 @@ class ClaimBuilder:
 
     def _is_basis_date(self, doc: Doc, ds: Span) -> bool:
         """"from a year earlier", "over the same period last year", "than in 2022": a comparison."""
-        pre = self._text[max(ds.sent.start_char, ds.start_char - 18):ds.start_char]
+        pre = self._text[max(self._sent_of(ds).start_char, ds.start_char - 18):ds.start_char]
         m = self.basis_before.search(pre)
         if not m:
             return False
         if m.group(0).strip().lower().startswith("from") and (
-            re.search(r"\bto\b|-|–", ds.text) or not self._text[ds.sent.start_char:ds.start_char - len(m.group(0))].strip()
+            re.search(r"\bto\b|-|–", ds.text) or not self._text[self._sent_of(ds).start_char:ds.start_char - len(m.group(0))].strip()
         ):
             return False  # "From January to May 2025, ...": the period itself
         return True
 
     def _period_local(self, doc: Doc, span: Span, q: dict, qs, dates, anchor) -> tuple[dict | None, str]:
-        sent = span.sent
+        sent = self._sent_of(span)
         clause = self._text[sent.start_char:q["start"]]
         clause = re.split(r";|,\s+(?:and|but|while|whereas)\s+", clause)[-1]
         if anchor is not None and re.search(r"\b(?:now|currently)\b", clause, re.I):
@@ -590,12 +610,12 @@ class ClaimBuilder:
             return {"period": iso, "period_start": None, "period_end": None}, "now"
         cands = []
         for ds, d in dates:
-            if ds.sent.start != sent.start or self._attached_to_reporting(ds) or self._is_basis_date(doc, ds):
+            if self._sent_of(ds).start != sent.start or self._attached_to_reporting(ds) or self._is_basis_date(doc, ds):
                 continue
             dist = ds.start - span.end if ds.start >= span.end else span.start - ds.end
             owner = min(
                 (abs(ds.start - os.end if ds.start >= os.end else os.start - ds.end), k)
-                for k, (os, o) in enumerate(qs) if os.sent.start == sent.start and o.get("conversion_of") is None
+                for k, (os, o) in enumerate(qs) if self._sent_of(os).start == sent.start and o.get("conversion_of") is None
             )
             cands.append((abs(dist) > owner[0] + 3, abs(dist), d))
         if cands:
@@ -625,7 +645,7 @@ class ClaimBuilder:
         X", "statistics released by X"), ``speech`` ("X said that", "X told"), ``other`` (a body
         said), or ``unnamed`` ("a trade official said"). Speakers are remembered for "he said"."""
         out: dict[int, tuple[str | None, str]] = {}
-        for sent in doc.sents:
+        for sent in self._sents:
             credit = self._credit(doc, sent)
             if credit is not None:
                 out[sent.start] = credit
@@ -645,6 +665,8 @@ class ClaimBuilder:
 
     def _credit(self, doc: Doc, sent: Span) -> tuple[str | None, str] | None:
         base = sent.start_char
+        if not self.credit_hint.search(self._text, base, sent.end_char):
+            return None  # no reporting word: nothing to parse
         for rx in self.credit_patterns:
             for m in rx.finditer(sent.text):
                 name = self._name_in(doc, base + m.start("who"), base + m.end("who"))
@@ -662,12 +684,12 @@ class ClaimBuilder:
                     if who.lemma_.lower() in self.unnamed:
                         return None, "unnamed"  # "an official at the statistics bureau told reporters"
                     if t.lemma_.lower() in self.forecast_cues and not any(
-                            e.label_ in ("ORG", "PERSON") for e in doc[who.left_edge.i: who.right_edge.i + 1].ents):
+                            e.label_ in ("ORG", "PERSON") for e in self._ents_in(doc[who.left_edge.i: who.right_edge.i + 1])):
                         continue  # "exports are expected to fall": no forecaster named
                     name = self._name_for(doc, who)
                     if name:
                         person = who.ent_type_ == "PERSON" or who.lower_ in ("he", "she") or any(
-                            e.label_ == "PERSON" for e in doc[who.left_edge.i: who.right_edge.i + 1].ents)
+                            e.label_ == "PERSON" for e in self._ents_in(doc[who.left_edge.i: who.right_edge.i + 1]))
                         kind = "speech" if person and t.lemma_.lower() in self.speech_verbs else "other"
                         return name, kind
         return None
@@ -676,7 +698,7 @@ class ClaimBuilder:
         span = doc.char_span(s, e, alignment_mode="expand")
         if span is None:
             return None
-        ents = [x for x in doc.ents if x.start < span.end and span.start < x.end]  # names may run past the match
+        ents = [x for x in self._ents if x.start < span.end and span.start < x.end]  # names may run past the match
         persons = [x for x in ents if x.label_ == "PERSON"]
         if persons:
             return self._full_name(doc, persons[0])
@@ -735,14 +757,13 @@ class ClaimBuilder:
         speakers = [n for p, n in self._speakers if p < pos]
         if speakers:
             return speakers[-1]
-        persons = [e for e in doc.ents if e.label_ == "PERSON" and e.end_char <= pos]
+        persons = [e for e in self._ents if e.label_ == "PERSON" and e.end_char <= pos]
         return self._full_name(doc, persons[-1]) if persons else None
 
-    @staticmethod
-    def _full_name(doc: Doc, ent: Span) -> str:
+    def _full_name(self, doc: Doc, ent: Span) -> str:
         if ent.label_ != "PERSON" or len(ent) > 1:
             return ent.text
-        for e in doc.ents:
+        for e in self._ents:
             if e.label_ == "PERSON" and len(e) > 1 and (e[0].text == ent.text or e[-1].text == ent.text):
                 return e.text
         return ent.text
@@ -773,7 +794,7 @@ class ClaimBuilder:
     # -- modality, change --------------------------------------------------------------------------------
 
     def _modality(self, doc: Doc, span: Span, q: dict) -> str:
-        pre = self._text[max(span.sent.start_char, q["start"] - 14):q.get("approx_start") or q["start"]].lower()
+        pre = self._text[max(self._sent_of(span).start_char, q["start"] - 14):q.get("approx_start") or q["start"]].lower()
         if re.search(r"\bfrom\s*$", pre):
             return "reported"  # "down from 7.8 percent": the earlier, measured value
         tok = span.root
@@ -797,7 +818,7 @@ class ClaimBuilder:
                 return "target"
             if lemma in self.forecast_cues or any(a in ("will", "would", "could", "may", "might", "shall", "'ll") for a in auxes):
                 return "forecast"
-        window = self._text[max(span.sent.start_char, span.start_char - 40):span.start_char].lower()
+        window = self._text[max(self._sent_of(span).start_char, span.start_char - 40):span.start_char].lower()
         if re.search(r"\b(?:target|goal|aims?|aimed|targets)\b(?: of| to| at)?", window):
             return "target"
         if re.search(r"\b(?:forecast|projected|expected|estimated to|predicts?|sees)\b", window):
@@ -806,12 +827,13 @@ class ClaimBuilder:
 
     def _change(self, doc: Doc, c: dict, level: dict, dates) -> dict:
         text = self._text
-        sent_end = doc[doc.char_span(c["start"], c["end"], alignment_mode="expand").start].sent.end_char
+        c_sent = self._sent_of(doc.char_span(c["start"], c["end"], alignment_mode="expand"))
+        sent_end = c_sent.end_char
         end = max(c["end"], level["end"])
         m = re.search(r"[;,]\s+(?!year|from|compared|over|than|against|a year|month)|\.\s", text[end:sent_end])
         clause_end = end + m.start() if m else sent_end
         window = text[c["end"]:clause_end] + " " + text[level["end"]:clause_end]
-        sent_start = doc[doc.char_span(c["start"], c["end"], alignment_mode="expand").start].sent.start_char
+        sent_start = c_sent.start_char
         before = text[max(sent_start, c["start"] - 30):c["start"]]
         basis = None
         if self.yoy.search(window) or self.yoy.search(before):
@@ -887,7 +909,7 @@ class ClaimBuilder:
 
     def _inherited_period(self, doc: Doc, d: Draft, drafts: list[Draft]) -> tuple[dict | None, str]:
         text = self._text
-        sent = d.span.sent
+        sent = self._sent_of(d.span)
         before = [x for x in drafts if x.index < d.index and x.period is not None and x.period_how != "now"]
         if not before:
             return None, "none"
@@ -904,7 +926,7 @@ class ClaimBuilder:
         sentences of its paragraph it stands in; a speaker's "X said that ..." covers the rest of
         the paragraph (reported speech)."""
         text = self._text
-        sents = list(doc.sents)
+        sents = self._sents
         figure_sents = {d.sent_start for d in drafts}
         credits = {st: c for st, c in self._sent_credits.items() if c[0]}
         runs: list[list[int]] = []
@@ -952,7 +974,7 @@ class ClaimBuilder:
         if indicator is None and re.search(r"\b(?:deficit|surplus|balance)\b", context, re.I):
             # "a total deficit of about US$20 billion" in a sentence about technology exports and
             # imports: the balance of what the sentence is about
-            sent = d.span.sent
+            sent = self._sent_of(d.span)
             fams = Counter(i.split(".")[0] for i, _ in self._mentioned_indicators(sent.text) if not i.startswith("trade."))
             for fam, _ in fams.most_common():
                 if f"{fam}.balance" in self.linker.units:
@@ -970,7 +992,7 @@ class ClaimBuilder:
         dates = [(s, s._.timex) for s in doc.spans.get("dates", []) if s._.timex is not None and s._.timex["period"]]
         change = self._change(doc, d.change, q, dates) if d.change else None
         qstart = q["start"]
-        if d.phrase is not None and d.span.sent.start_char <= d.phrase.start_char < q["start"]:
+        if d.phrase is not None and self._sent_of(d.span).start_char <= d.phrase.start_char < q["start"]:
             qstart = d.phrase.start_char
         if d.change and d.change["start"] < qstart:
             qstart = d.change["start"]

@@ -175,6 +175,13 @@ class IndicatorLinker:
                 for w in words:
                     self._by_prefix.setdefault(w[:5], set()).add(k)
 
+    def aliases_near(self, words: list[str]) -> set[int]:
+        """Aliases sharing a word stem (5-letter prefix) with ``words``."""
+        ks: set[int] = set()
+        for w in words:
+            ks |= self._by_prefix.get(w[:5], set())
+        return ks
+
     def link(self, phrase: str, units: str | None = None) -> list[tuple[str, float]]:
         """Candidates for ``phrase``; ``units`` (currency, count, percent, ...) keeps only the
         indicators that take a value of that kind."""
@@ -193,9 +200,7 @@ class IndicatorLinker:
         if not content:
             return []
         word_set = set(words)
-        ks: set[int] = set()
-        for w in words:
-            ks |= self._by_prefix.get(w[:5], set())
+        ks = self.aliases_near(words)
         fit: dict[str, float] = {}
         covered: dict[str, set[str]] = {}
         for k in ks:

@@ -44,3 +44,11 @@ def test_claim_case(case, nlp):
         wrong = {f: (g.get(f), e.get(f)) for f in CLAIM_FIELDS if not field_equal(f, g.get(f), e.get(f))}
         assert not wrong, (e["quote"], wrong)
         assert case["text"][g["quote_start"]:g["quote_end"]] == g["quote"]
+
+
+@pytest.mark.parametrize("text", ["Shanghai exports: $5 billion in May 2024", "GDP, 2.3 percent; inflation, 1.1 percent."])
+def test_issue6_verbless_lines_still_give_claims(text, nlp):
+    """A line with no verb to climb to falls back to the words before the figure (a crash once:
+    that path was a static method that used the builder's state)."""
+    got = claims(nlp(text))
+    assert got and all(c["value"] is not None for c in got)
