@@ -63,6 +63,7 @@ class Lexicon:
     level_cues: frozenset[str]
     name_words: frozenset[str]
     fixed_phrases: tuple[str, ...]
+    fixed: re.Pattern
     year_nouns: frozenset[str]
     address_nouns: frozenset[str]
     noun_lemmas: dict[str, str]
@@ -169,6 +170,7 @@ def lexicon() -> Lexicon:
         level_cues=frozenset(changes["level_cues"]),
         name_words=frozenset(w.lower().rstrip(".") for w in filters["name_words"]),
         fixed_phrases=tuple(p.lower() for p in filters["fixed_phrases"]),
+        fixed=re.compile(r"(?<![A-Za-z])(?:" + _alt(filters["fixed_phrases"]) + r")(?![A-Za-z])", re.I),
         year_nouns=frozenset(filters["year_nouns"]),
         address_nouns=frozenset(filters["address_nouns"]),
         noun_lemmas=dict(filters["noun_lemmas"]),
@@ -385,17 +387,14 @@ class QuantityFinder:
         self._text = text = doc.text
         lex = self.lex
         masked = [(m.start(), m.end()) for m in lex.mask.finditer(text)]
-        date_ents = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in ("DATE", "TIME")]
+        ents = list(doc.ents)  # Doc.ents is rebuilt on every access
+        date_ents = [(e.start_char, e.end_char) for e in ents if e.label_ in ("DATE", "TIME")]
         name_ents = [
             (e.start_char, e.end_char)
-            for e in doc.ents
+            for e in ents
             if e.label_ in ("ORG", "WORK_OF_ART", "EVENT", "LAW", "FAC", "PRODUCT", "ORDINAL")
         ]
-        low_text = text.lower()
-        fixed = []
-        for phrase in lex.fixed_phrases:
-            for m in re.finditer(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", low_text):
-                fixed.append((m.start(), m.end()))
+        fixed = [(m.start(), m.end()) for m in lex.fixed.finditer(text)]
 
         out: list[dict] = []
         pos = 0
