@@ -45,6 +45,26 @@ def _rules() -> tuple[list[re.Pattern], dict, dict]:
 
 
 @lru_cache(maxsize=1)
+def _navigation() -> list[re.Pattern]:
+    return [re.compile(p, re.I) for p in load_data("boilerplate.yaml")["navigation"]]
+
+
+_HAS_DATE = re.compile(
+    r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\b"
+    r"|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{4}\b", re.I)
+
+
+def is_navigation(line: str) -> bool:
+    """A menu, breadcrumb or cookie/skip link line (``navigation`` in boilerplate.yaml); a line
+    holding a date is a dateline, not navigation."""
+    if _HAS_DATE.search(line):
+        return False
+    if len(line.split()) >= 4 and line.upper() == line and re.search(r"[A-Z]", line):
+        return True  # "HOME CHINA WORLD BUSINESS LIFESTYLE"
+    return any(p.search(line) for p in _navigation())
+
+
+@lru_cache(maxsize=1)
 def _stoplist() -> frozenset[str]:
     return justext.get_stoplist("English")
 
@@ -103,7 +123,11 @@ def find_body(text: str) -> Body:
         first_marker = next((i for i in range(keep[0], len(lines)) if is_marker(lines[i].text)), len(lines))
         keep = [i for i in keep if i < first_marker] or keep
         return Body(lines[keep[0]].start, lines[keep[-1]].end, lines)
-    first, last = good[0], good[-1]
+    good = [i for i in good if not is_navigation(lines[i].text)] or good
+    # The article starts at its first paragraph of prose (menus and section labels above it can
+    # pass jusText's length test); the headline, byline and dateline above it join below.
+    first = next((i for i in good if len(lines[i].text.split()) >= header["min_paragraph_words"]), good[0])
+    last = good[-1]
     # The end: the last good paragraph, or the line before the first marker after the first one.
     for i in range(first + 1, last + 1):
         if is_marker(lines[i].text):
@@ -126,7 +150,7 @@ def find_body(text: str) -> Body:
         prev, cur = lines[start - 1], lines[start]
         if cur.blank_before > header["max_blank_lines"]:
             break
-        if is_marker(prev.text) or len(prev.text) > header["max_line_chars"]:
+        if is_marker(prev.text) or is_navigation(prev.text) or len(prev.text) > header["max_line_chars"]:
             break
         if prev.text in later or any(prev.text == ln.text for ln in lines[start:first]):
             break
@@ -138,5 +162,7 @@ _SENTENCE_END = re.compile(r"[.!?。”\"’')]\s*$")
 
 
 def _reads_as_prose(line: str) -> bool:
+    """A closing paragraph: a sentence ("Imports rose 0.2 percent." is one), not a list item or
+    a headline of another story (no final stop)."""
     words = line.split()
-    return len(words) >= 8 and bool(_SENTENCE_END.search(line))
+    return len(words) >= 4 and line[:1].isupper() and bool(_SENTENCE_END.search(line)) and not is_navigation(line)

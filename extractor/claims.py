@@ -31,7 +31,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
 from .indicators import IndicatorLinker
-from .periods import Anchor
+from .periods import Anchor, parse_iso_period
 from .rules import load_data
 
 SPANS_KEY = "claims"
@@ -114,6 +114,9 @@ class ClaimBuilder:
         self.not_claim_nouns = set(r["not_claim_nouns"])
         self.anaphoric_subjects = set(r["anaphoric_subjects"])
         self.basis_before = re.compile(r["basis_before"], re.I)
+        self.same_period_of = re.compile(r["same_period_of"], re.I)
+        self.value_of_before = re.compile(r["value_of_before"], re.I)
+        self.measured_after = re.compile(r["measured_after"], re.I)
         self.credit_patterns = [re.compile(p) for p in r["credit_patterns"]]
         # a cheap test before parsing a sentence for a credit: a reporting verb in any form, or a
         # word the credit patterns start from
@@ -124,6 +127,7 @@ class ClaimBuilder:
         self.level_nouns = set(r["level_nouns"])
         self.speech_verbs = set(r["speech_verbs"])
         self.ratio_map = dict(r["ratio_of_gdp"])  # indicator id -> what the sentence must mention
+        self.flat_cues = _rx(load_data("changes.yaml")["flat_cues"])
         self.import_words = _rx(r["import_flow_words"])
         self.export_words = _rx(r["export_flow_words"])
 
@@ -138,8 +142,9 @@ class ClaimBuilder:
         for k, sent in enumerate(self._sents):
             for t in range(sent.start, sent.end):
                 self._sent_at[t] = k
-        qs = [(s, s._.quantity) for s in doc.spans.get(qkey, []) if s._.quantity is not None]
+        qs = [(s, self._range_midpoint(s._.quantity)) for s in doc.spans.get(qkey, []) if s._.quantity is not None]
         dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None and s._.timex["period"]]
+        self._all_dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None]
         anchor = Anchor.from_iso(doc._.published)
         self._speakers: list[tuple[int, str]] = []
         self._sent_credits = self._sentence_credits(doc)
@@ -153,6 +158,15 @@ class ClaimBuilder:
             drafts.append(self._draft(doc, i, span, q, change, qs, dates, anchor))
         self._resolve_context(doc, drafts)
         return [(d.span, self._finish(doc, d)) for d in drafts]
+
+    @staticmethod
+    def _range_midpoint(q: dict) -> dict:
+        """A range ("shrink 20-25%", "4-5 per cent") states one claim: its value is the midpoint
+        (gold/README.md); the bounds stay on the mention."""
+        if q.get("value") is None and q.get("low") is not None and q.get("high") is not None and q.get("unit"):
+            mid = (q["low"] + q["high"]) / 2
+            return dict(q, value=int(mid) if float(mid).is_integer() else mid, is_range=True)
+        return q
 
     def _sent_of(self, x: Span | Token) -> Span:
         """The sentence of a span or token (from the per-document index)."""
@@ -239,19 +253,53 @@ class ClaimBuilder:
                 alt_c = self.linker.link(alt, link_units)
                 if alt_c:
                     candidates = alt_c
+        if phrase is not None and candidates and self._bare_flow_words(phrase):
+            # "the "new three" items saw exports jump 52.7 percent": the subject of the verb above
+            # names the product whose flow it is
+            upper = phrase.root.head
+            while upper.head.i != upper.i and upper.dep_ in ("ccomp", "xcomp", "dep", "conj") and upper.pos_ in ("VERB", "AUX"):
+                upper = upper.head
+                subj = self._subject(upper)
+                if subj is not None and not (phrase.start <= subj.i < phrase.end):
+                    np = self._np(doc, subj, exclude=None)
+                    prod = self.linker.link(self._link_text(np, keep_numbers=True) + " " + self._bare_flow_words(phrase), link_units)
+                    if prod and prod[0][0] != candidates[0][0] and not prod[0][0].startswith("trade."):
+                        candidates = prod
+                    break
+        named = self._parenthesised_after_name(doc, span, q)
+        if named is not None:
+            phrase = named  # "Sweden (3.39 per cent), Austria (3.19 per cent)": the figure of the name before it
+        local = self._local_phrase(doc, span, q, phrase) if named is None else None
+        if local is not None:
+            local_c = self._link(local, link_units)
+            if local_c:  # "Exports came in at 1.97 trillion yuan and imports at 1.49 trillion yuan"
+                phrase, candidates = local, local_c
+        if not candidates:
+            after = self.measured_after.match(self._text, q["end"], self._sent_of(span).end_char)
+            if after:  # "a target of $1 trillion in merchandise exports"
+                candidates = self.linker.link(after.group("what"), link_units)
         if measure == "share" and whole is not None and self._is_place_phrase(phrase):
             whole_c = self._link(whole, link_units if kind != "percent" else None)
             if whole_c:
                 candidates = whole_c
+        if measure == "share" and whole is not None and candidates and candidates[0][0].endswith((".trade", ".total")):
+            # "High-tech products made up 24.7 percent of total exports": the part is of the whole's flow
+            flow = self._flow(whole.text, [])
+            fam = candidates[0][0].rsplit(".", 1)[0]
+            if flow != "trade" and f"{fam}.{flow}s" in self.linker.units:
+                candidates = [(f"{fam}.{flow}s", candidates[0][1])] + [c for c in candidates[1:] if c[0] != f"{fam}.{flow}s"]
         if measure == "ratio":
-            candidates = self._ratio_candidates(doc, span, whole)
+            ratio = self._ratio_candidates(doc, span, whole)
+            if not ratio and q["unit"] == "times" and phrase is not None:
+                ratio = self._link(phrase, None)  # "exports in 2023 were 2.2 times their 2015 level"
+            candidates = ratio
         geo, partner = self._geo_local(doc, span, q, phrase, candidates)
         geo_how = "phrase" if geo else "none"
         if not geo:
             subj_geo = self._subject_place(doc, span, q)
             if subj_geo:
                 geo, geo_how = [subj_geo], "sentence"
-        period, period_how = self._period_local(doc, span, q, qs, dates, anchor)
+        period, period_how = self._period_local(doc, span, q, qs, dates, anchor, change)
         credit = self._sent_credits.get(sent.start)
         source, source_how = (credit[0], "sentence") if credit and credit[0] else (None, "none")
         if not source:
@@ -264,7 +312,9 @@ class ClaimBuilder:
             source_how=source_how, modality=self._modality(doc, span, q), sent_start=sent.start,
             para=_para_bounds(self._text, q["start"])[0],
         )
-        d.anaphoric = phrase is not None and self._anaphoric(phrase)
+        d.anaphoric = phrase is not None and (self._anaphoric(phrase) or (
+            measure == "share" and phrase[0].lower_ in ("its", "their")
+            and phrase.root.lemma_.lower() in ("share", "proportion", "portion", "percentage")))  # "Their share of total exports"
         d.share_of_previous = measure == "share" and self._participle_share(doc, span)
         d.basis_of_previous = bool(re.search(r"\b(?:up|down)?\s*from\s*$", pre))
         return d
@@ -334,6 +384,43 @@ class ClaimBuilder:
             tok = head
         return self._window_phrase(doc, span), whole
 
+    def _parenthesised_after_name(self, doc: Doc, span: Span, q: dict) -> Span | None:
+        """"Sweden (3.39 per cent)": the name just before the bracket the figure stands in."""
+        start_char = q.get("approx_start") or q["start"]
+        if not re.search(r"\(\s*$", self._text[max(0, start_char - 3):start_char]):
+            return None
+        if not re.match(r"^\s*\)", self._text[q["end"]:q["end"] + 3]):
+            return None
+        k = span.start - 1
+        while k >= 0 and doc[k].text in ("(", " "):
+            k -= 1
+        for e in self._ents:
+            if e.end == k + 1 and e.label_ in ("GPE", "ORG", "NORP", "LOC", "PERSON"):
+                return e
+        return None
+
+    def _local_phrase(self, doc: Doc, span: Span, q: dict, phrase: Span | None) -> Span | None:
+        """The noun phrase between the last clause break and the figure, when the parser's phrase
+        lies before that break: an elided verb ("..., and imports at 1.49 trillion yuan", "exports
+        rose 4.3 per cent and imports 3.5 per cent", "putting the monthly surplus at 480 billion")."""
+        sent = self._sent_of(span)
+        start_char = q.get("approx_start") or q["start"]
+        before = self._text[sent.start_char:start_char]
+        cut = max((m.end() for m in re.finditer(r",\s+|;\s+|\s+(?:and|while|whereas|but)\s+", before)), default=None)
+        if cut is None:
+            return None
+        frag = doc.char_span(sent.start_char + cut, start_char, alignment_mode="expand")
+        if frag is None or not 1 <= len(frag) <= 6:
+            return None
+        if phrase is not None and phrase.start >= frag.start:
+            return None  # the parser's phrase is in the fragment already
+        if any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in frag):
+            return None  # a clause with its own verb: the parser's reading stands
+        words = [t for t in frag if t.pos_ in ("NOUN", "PROPN", "ADJ") and not t.like_num and t.ent_type_ not in ("MONEY", "PERCENT", "DATE", "CARDINAL")]
+        if not words or words[-1].i < frag.end - 3:
+            return None
+        return doc[words[0].i: words[-1].i + 1]
+
     @staticmethod
     def _is_change_noun(tok: Token) -> bool:
         return tok.lemma_.lower() in ("increase", "rise", "decrease", "decline", "drop", "fall", "growth", "gain", "jump")
@@ -374,7 +461,14 @@ class ClaimBuilder:
             out.append(t)
         if not out:
             return doc[head.i: head.i + 1]
-        return doc[out[0].i: out[-1].i + 1]
+        start = out[0].i
+        # never begin inside a hyphenated word the parser split ("Cross-border e-commerce")
+        if start >= 1 and doc[start].text in ("-", "‐") and not doc[start - 1].whitespace_ and doc[start - 1].is_alpha:
+            start -= 1
+        while start >= 2 and doc[start - 1].text in ("-", "‐") and not doc[start - 2].whitespace_ \
+                and not doc[start - 1].whitespace_ and doc[start - 2].is_alpha:
+            start -= 2
+        return doc[start: out[-1].i + 1]
 
     def _window_phrase(self, doc: Doc, span: Span) -> Span | None:
         sent = self._sent_of(span)
@@ -395,7 +489,8 @@ class ClaimBuilder:
             return ""
         words = []
         for t in phrase:
-            if t.ent_type_ in ("GPE", "DATE", "MONEY", "PERCENT", "CARDINAL", "PERSON", "TIME", "NORP", "LOC"):
+            if t.ent_type_ in ("GPE", "DATE", "MONEY", "PERCENT", "PERSON", "TIME", "NORP", "LOC") or (
+                    t.ent_type_ == "CARDINAL" and not keep_numbers):
                 continue
             if t.ent_type_ == "ORG" and t.ent_kb_id_ in ("EU", "ASEAN", "BRI"):
                 continue
@@ -601,30 +696,65 @@ class ClaimBuilder:
             return False  # "From January to May 2025, ...": the period itself
         return True
 
-    def _period_local(self, doc: Doc, span: Span, q: dict, qs, dates, anchor) -> tuple[dict | None, str]:
+    def _period_local(self, doc: Doc, span: Span, q: dict, qs, dates, anchor,
+                      change: dict | None = None) -> tuple[dict | None, str]:
         sent = self._sent_of(span)
         clause = self._text[sent.start_char:q["start"]]
         clause = re.split(r";|,\s+(?:and|but|while|whereas)\s+", clause)[-1]
         if anchor is not None and re.search(r"\b(?:now|currently)\b", clause, re.I):
-            iso = f"{anchor.year:04d}" + (f"-{anchor.month:02d}" if anchor.month else "")
-            return {"period": iso, "period_start": None, "period_end": None}, "now"
+            return self._now(anchor), "now"
         cands = []
-        for ds, d in dates:
-            if self._sent_of(ds).start != sent.start or self._attached_to_reporting(ds) or self._is_basis_date(doc, ds):
+        in_sent = [(ds, d) for ds, d in dates if self._sent_of(ds).start == sent.start]
+        for ds, d in in_sent:
+            if self._attached_to_reporting(ds) or self._is_basis_date(doc, ds) or self._date_of_other_clause(ds, span):
                 continue
+            if self._text[max(0, ds.start_char - 1):ds.start_char] == "(" and len(in_sent) > 1:
+                continue  # "By 2025, the final year of the plan (2021-25)": an aside on the date before
             dist = ds.start - span.end if ds.start >= span.end else span.start - ds.end
             owner = min(
-                (abs(ds.start - os.end if ds.start >= os.end else os.start - ds.end), k)
+                (abs(ds.start - os.end if ds.start >= os.end else os.start - ds.end), k, os)
                 for k, (os, o) in enumerate(qs) if self._sent_of(os).start == sent.start and o.get("conversion_of") is None
             )
+            own = owner[2].start == span.start or (change is not None and owner[2].start_char == change["start"])
+            if not own and 0 <= ds.start - owner[2].end <= 1 and dist > 1:
+                continue  # "up from 7.9 percent a year earlier": the date of the figure just before it
             cands.append((abs(dist) > owner[0] + 3, abs(dist), d))
         if cands:
             cands.sort(key=lambda c: (c[0], c[1]))
             return cands[0][2], "sentence"
-        if anchor is not None and any(t.lower_ in ("now", "currently") for t in sent):
-            iso = f"{anchor.year:04d}" + (f"-{anchor.month:02d}" if anchor.month else "")
-            return {"period": iso, "period_start": None, "period_end": None}, "now"
+        if anchor is not None and any(t.lower_ in ("now", "currently") and t.head.i in self._governors(span) for t in sent):
+            return self._now(anchor), "now"
         return None, "none"
+
+    @staticmethod
+    def _governors(span: Span) -> set[int]:
+        """The figure's head and the heads above it (the verbs its clause hangs on)."""
+        out, t = set(), span.root
+        for _ in range(6):
+            out.add(t.i)
+            if t.head.i == t.i:
+                break
+            t = t.head
+        return out
+
+    @staticmethod
+    def _now(anchor: Anchor) -> dict:
+        """"now": the publication date, at the precision it is known."""
+        iso = f"{anchor.year:04d}" + (f"-{anchor.month:02d}" if anchor.month else "") + (
+            f"-{anchor.day:02d}" if anchor.month and anchor.day else "")
+        return {"period": iso, "period_start": None, "period_end": None}
+
+    def _date_of_other_clause(self, ds: Span, span: Span) -> bool:
+        """A date in a subordinate clause that does not hold the figure ("fell 6.5 percent to
+        2.62 trillion yuan, as tariffs imposed since 2018 continued to weigh")."""
+        t = ds.root
+        while t.head.i != t.i:
+            if t.dep_ in ("advcl", "relcl"):
+                # a clause after the figure ("..., as tariffs imposed since 2018 continued") is about
+                # something else; one before it ("Comparing the third quarter with ...,") sets its frame
+                return t.left_edge.i >= span.end and not (t.left_edge.i <= span.start and span.end - 1 <= t.right_edge.i)
+            t = t.head
+        return False
 
     def _attached_to_reporting(self, ds: Span) -> bool:
         """"said on Thursday", "reported by Xinhua in June": the date of the statement, not the figure."""
@@ -807,7 +937,7 @@ class ClaimBuilder:
                 break
             tok = tok.head
         if verb is None:
-            return "reported"
+            return self._modality_window(span)
         chain = [verb]
         if verb.dep_ in ("xcomp", "ccomp") and verb.head.i != verb.i:
             chain.append(verb.head)
@@ -816,16 +946,24 @@ class ClaimBuilder:
             lemma = v.lemma_.lower()
             if lemma in self.target_cues or any(a in ("should", "must") for a in auxes):
                 return "target"
+            if "to" in auxes and v.head.i != v.i and v.head.lemma_ == "be" and v.dep_ == "xcomp":
+                return "target"  # "firms are to open at least 100 warehouses": a plan
+            if lemma in self.forecast_cues and v.tag_ == "VBD" and lemma == "see":
+                continue  # "saw exports jump": what happened
             if lemma in self.forecast_cues or any(a in ("will", "would", "could", "may", "might", "shall", "'ll") for a in auxes):
                 return "forecast"
-        window = self._text[max(self._sent_of(span).start_char, span.start_char - 40):span.start_char].lower()
-        if re.search(r"\b(?:target|goal|aims?|aimed|targets)\b(?: of| to| at)?", window):
+        return self._modality_window(span)
+
+    def _modality_window(self, span: Span) -> str:
+        """The words just before the figure: "a target of", "eyes", "its forecast for ... to"."""
+        window = self._text[max(self._sent_of(span).start_char, span.start_char - 50):span.start_char].lower()
+        if re.search(r"\b(?:target|goal|aims?|aimed|targets|eyes|eyeing)\b(?: of| to| at)?", window):
             return "target"
-        if re.search(r"\b(?:forecast|projected|expected|estimated to|predicts?|sees)\b", window):
+        if re.search(r"\b(?:forecasts?|projected|projections?|expected|estimated to|predicts?|sees|outlook)\b", window):
             return "forecast"
         return "reported"
 
-    def _change(self, doc: Doc, c: dict, level: dict, dates) -> dict:
+    def _change(self, doc: Doc, c: dict, level: dict, dates, period: str | None = None) -> dict:
         text = self._text
         c_sent = self._sent_of(doc.char_span(c["start"], c["end"], alignment_mode="expand"))
         sent_end = c_sent.end_char
@@ -842,11 +980,52 @@ class ClaimBuilder:
             basis = "mom"
         else:
             for ds, d in dates:
-                if c["end"] <= ds.start_char < clause_end and self._is_basis_date(doc, ds):
+                if not c["end"] <= ds.start_char < clause_end:
+                    continue
+                if self._is_basis_date(doc, ds):
                     basis = d["period"]
+                    break
+                same = self.same_period_of.search(text[max(c["end"], ds.start_char - 40):ds.start_char])
+                if same and re.fullmatch(r"\d{4}", d["period"] or ""):
+                    # "up 16 percent from the same month of 2019": the claim's month in that year
+                    y = d["period"]
+                    if period and re.fullmatch(r"\d{4}-\d{2}(?:-\d{2})?", period):
+                        basis = y + period[4:]
+                    elif period and re.fullmatch(r"(\d{4})(-\d{2})/\1(-\d{2})", period):
+                        basis = f"{y}{period[4:7]}/{y}{period[-3:]}"  # "the same period of 2019" for Jan-May
+                    else:
+                        basis = y
                     break
         return {"value": abs(c["value"]) if c["value"] is not None else None, "unit": c["unit"],
                 "direction": c["direction"], "basis": basis}
+
+    def _flat_change(self, doc: Doc, d: Draft, dates) -> dict | None:
+        """A level said to be unchanged ("held steady at 1.5 trillion yen", "..., unchanged from a
+        year earlier"): change 0, direction flat. Only the level's own clause counts."""
+        text = self._text
+        q = d.q
+        sent = self._sent_of(d.span)
+        before = text[sent.start_char:q.get("approx_start") or q["start"]]
+        cut = None
+        for m in self.clause_breaks.finditer(before):
+            cut = m.end()
+        if cut is not None:
+            before = before[cut:]
+        after = text[q["end"]:sent.end_char]
+        m = self.clause_breaks.search(after)
+        if m:
+            after = after[:m.start()]
+        window = before + " " + after
+        cue = self.flat_cues.search(before)
+        if cue is None:
+            cue = self.flat_cues.search(after)
+            if cue is None or re.search(r"\d", after[:cue.start()]):
+                return None  # no cue, or another figure comes first and the cue is its
+        basis = "yoy" if self.yoy.search(window) else "mom" if self.mom.search(window) else None
+        if basis is None:
+            lo, hi = q["end"], q["end"] + len(after)
+            basis = next((t["period"] for ds, t in dates if lo <= ds.start_char < hi and self._is_basis_date(doc, ds)), None)
+        return {"value": 0, "unit": "percent", "direction": "flat", "basis": basis}
 
     # -- pass 2: context ---------------------------------------------------------------------------------
 
@@ -868,6 +1047,20 @@ class ClaimBuilder:
                 d.measure = ref.measure if ref.measure in ("growth", "level", "share", "ratio", "price") else d.measure
             elif d.anaphoric and (same_sent or same_para_prev):
                 ref = same_sent[-1] if same_sent else same_para_prev
+            if ref is None and not d.candidates and same_sent and _unit_kind(d.q["unit"]) == "currency" \
+                    and self.value_of_before.search(text[self._sent_of(d.span).start_char:d.q.get("approx_start") or d.q["start"]]):
+                # "1,836 contracts ..., with a combined value of $6.9 billion": the value of what was counted
+                counted = next((x for x in reversed(same_sent) if x.measure == "count"), None)
+                if counted is not None:
+                    cands = []
+                    if counted.phrase is not None:
+                        head = counted.phrase.root  # the counted noun with its left modifiers
+                        if head.pos_ not in ("NOUN", "PROPN"):  # "contracts ... numbered 1,836"
+                            head = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), head)
+                        cands = self._link(doc[max(head.left_edge.i, counted.phrase.start): head.i + 1], "currency")
+                    d.candidates = cands or self._link(counted.span, "currency") or d.candidates
+                    if not d.geo:
+                        d.geo, d.geo_how = counted.geo, "previous"
             if ref is not None:
                 if ref.candidates and (not d.candidates or d.share_of_previous or d.anaphoric or d.basis_of_previous):
                     d.candidates = ref.candidates
@@ -883,6 +1076,16 @@ class ClaimBuilder:
                 if fam and fam != "trade" and f"{fam}.{flow}" in self.linker.units \
                         and same_para_prev.sent_start != d.sent_start:
                     d.candidates = [(f"{fam}.{flow}", 0.75)]
+            # "Sweden (3.39 per cent), Austria (3.19 per cent)", "Germany alone spent 110 billion euros":
+            # a figure whose phrase names only a place (or nothing) goes on with the paragraph's topic
+            if ref is None and not d.candidates and same_para_prev is not None and same_para_prev.candidates \
+                    and (d.phrase is None or self._is_place_phrase(d.phrase) or not self._link_text(d.phrase).strip()
+                         or self._topicless(d)) \
+                    and _unit_kind(d.q["unit"]) == _unit_kind(same_para_prev.q["unit"]):
+                d.candidates = [(i, round(sc * 0.9, 3)) for i, sc in same_para_prev.candidates]
+                if d.measure in ("level",) and same_para_prev.measure in ("ratio", "share", "price"):
+                    d.measure = same_para_prev.measure
+                d.extra["topic_from_previous"] = True
             # where: the paragraph's subject place, else the article's
             if not d.geo:
                 if same_para_prev is not None and same_para_prev.geo and same_para_prev.geo != [d.partner]:
@@ -892,8 +1095,58 @@ class ClaimBuilder:
             # when: the last period stated before, in the paragraph (or led in by "Of them")
             if d.period is None:
                 d.period, d.period_how = self._inherited_period(doc, d, drafts)
+            elif d.period_how == "sentence":
+                base = ref.period if ref is not None and d.basis_of_previous else (prev.period if prev is not None else None)
+                shifted = self._relative_to(d, base)
+                if shifted is not None:
+                    d.period = shifted
             prev = d
         self._credit_runs(doc, drafts)
+
+    _ANAPHORIC_DATE = re.compile(
+        r"^(?:(?:a|one) (?P<u1>year|month|quarter) (?:earlier|ago|before)|the (?:previous|prior|preceding) (?P<u2>year|month|quarter)"
+        r"|the same (?:period|month|quarter) (?:of )?(?:last|a|the previous) year|(?:a|the) year-ago (?:period|month|quarter)"
+        r"|(?P<same>the same (?:period|month|quarter|year|time)))$")
+
+    def _relative_to(self, d: Draft, base: dict | None) -> dict | None:
+        """"20.3% a year earlier" in a sentence that states no period of its own: a year before the
+        period of the figures it is compared with (the previous claim's), not before publication."""
+        if not base or not base.get("period") or not d.period:
+            return None
+        m = self._ANAPHORIC_DATE.match(" ".join((d.period.get("text") or "").lower().split()))
+        if m is None:
+            return None
+        sent = self._sent_of(d.span)
+        if any(self._sent_of(ds).start == sent.start and t.get("text") != d.period.get("text")
+               for ds, t in self._all_dates if t.get("period")):
+            return None  # the resolver had the sentence's own period to go by
+        if m.group("same"):
+            return dict(base, text=d.period.get("text"))  # "in the same month": the figures' own period
+        unit = m.group("u1") or m.group("u2") or "year"
+        try:
+            p = parse_iso_period(base["period"])
+        except (ValueError, TypeError):
+            return None
+        if p.start is None or p.end is None:
+            return None
+        if unit == "year":
+            p = p.shift(years=-1)
+        elif len(p.start) >= 2:
+            p = p.shift(months=-1 if unit == "month" else -3)
+        else:
+            return None
+        return {"period": p.iso, "period_start": p.first_day.isoformat() if p.first_day else None,
+                "period_end": p.last_day.isoformat() if p.last_day else None, "text": d.period.get("text")}
+
+    def _topicless(self, d: Draft) -> bool:
+        """The phrase holds no word of any indicator alias ("Applications from China", "the figure")."""
+        words = [w for w in self._link_text(d.phrase).lower().split() if len(w) > 2]
+        return not any(self.linker.aliases_near([w]) for w in words)
+
+    @staticmethod
+    def _bare_flow_words(phrase: Span) -> str | None:
+        words = [t.lower_ for t in phrase if not (t.is_punct or t.is_stop)]
+        return words[0] if words in (["exports"], ["imports"], ["export"], ["import"]) else None
 
     @staticmethod
     def _bare_flow(d: Draft) -> str | None:
@@ -910,7 +1163,8 @@ class ClaimBuilder:
     def _inherited_period(self, doc: Doc, d: Draft, drafts: list[Draft]) -> tuple[dict | None, str]:
         text = self._text
         sent = self._sent_of(d.span)
-        before = [x for x in drafts if x.index < d.index and x.period is not None and x.period_how != "now"]
+        before = [x for x in drafts if x.index < d.index and x.period is not None and x.period_how != "now"
+                  and not x.basis_of_previous]
         if not before:
             return None, "none"
         last = before[-1]
@@ -919,7 +1173,26 @@ class ClaimBuilder:
         lead = text[sent.start_char:sent.start_char + 24].lower()
         if re.match(r"^\s*(?:of them|of these|of which|among them|among these|of the total|in particular)\b", lead):
             return last.period, "paragraph"
+        # a paragraph that names no time of its own goes on with the period of the figures before
+        # it (a lede's "in the first seven months" governs the breakdown that follows)
+        if last.period_how in ("sentence", "paragraph", "carried") and not self._headline(doc, last) and not any(
+                d.para <= ds.start_char < d.q["start"] and not self._attached_to_reporting(ds) for ds, _ in self._all_dates):
+            # the period the article has stated most often so far (the story's reference period,
+            # not a comparison year mentioned once in the paragraph before)
+            stated = [x.period for x in before if x.period_how in ("sentence", "paragraph") and not self._headline(doc, x)]
+            if stated:
+                counts = Counter(p["period"] for p in stated)
+                top = max(counts.values())
+                return next(p for p in reversed(stated) if counts[p["period"]] == top), "carried"
+            return last.period, "carried"
         return None, "none"
+
+    def _headline(self, doc: Doc, d: Draft) -> bool:
+        """A claim in a line without a final stop (a headline): it sets no period for the body."""
+        sent = self._sent_of(d.span)
+        line_end = self._text.find("\n", sent.start_char)
+        line = self._text[sent.start_char: line_end if line_end >= 0 else len(self._text)].rstrip()
+        return not re.search(r"[.!?”\"]$", line)
 
     def _credit_runs(self, doc: Doc, drafts: list[Draft]) -> None:
         """Credits given once for several figures: a credit covers the run of consecutive figure
@@ -971,6 +1244,9 @@ class ClaimBuilder:
         candidates = d.candidates
         indicator, score = candidates[0] if candidates else (None, 0.0)
         context = phrase_text + " " + text[q["end"]:q["end"] + 14]
+        lead = text[max(self._sent_of(d.span).start_char, (q.get("approx_start") or q["start"]) - 16):q.get("approx_start") or q["start"]]
+        if re.search(r"\b(?:deficit|surplus)\s+of\s+$", lead, re.I):
+            context += " " + lead  # "That compared with a deficit of HK$32.9 billion"
         if indicator is None and re.search(r"\b(?:deficit|surplus|balance)\b", context, re.I):
             # "a total deficit of about US$20 billion" in a sentence about technology exports and
             # imports: the balance of what the sentence is about
@@ -987,10 +1263,15 @@ class ClaimBuilder:
                 bal = indicator.split(".")[0] + ".balance"
                 if bal in self.linker.units:
                     indicator = bal
+        measures = self.linker.measures.get(indicator or "", set())
+        if indicator and measures and d.measure == "level" and "level" not in measures and "ratio" in measures:
+            d.measure = "ratio"  # "R&D intensity reached 2.19 per cent": a ratio to GDP
         if d.measure == "growth" and q["direction"] == "down" and value is not None:
             value = -abs(value)
         dates = [(s, s._.timex) for s in doc.spans.get("dates", []) if s._.timex is not None and s._.timex["period"]]
-        change = self._change(doc, d.change, q, dates) if d.change else None
+        change = self._change(doc, d.change, q, dates, (d.period or {}).get("period")) if d.change else None
+        if change is None and d.measure == "level":
+            change = self._flat_change(doc, d, dates)
         qstart = q["start"]
         if d.phrase is not None and self._sent_of(d.span).start_char <= d.phrase.start_char < q["start"]:
             qstart = d.phrase.start_char
@@ -1015,16 +1296,33 @@ class ClaimBuilder:
             "period": period.get("period"), "period_start": period.get("period_start"), "period_end": period.get("period_end"),
             "period_how": d.period_how if period else "none",
             "change": change, "approx": q["approx"], "modality": d.modality,
-            "source": d.source, "source_how": d.source_how if d.source else "none",
+            "source": self._clean_source(d.source), "source_how": d.source_how if d.source else "none",
             "confidence": self._confidence(score if indicator else 0.0, d.geo_how if geo else "none",
                                            d.period_how if period else "none", d.source_how if d.source else "none"),
             "label": q["label"],
         }
 
+    _SOURCE_TAIL = re.compile(
+        r"\s+(?:on|in|last|this|earlier|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+        r"january|february|march|april|may|june|july|august|september|october|november|december|week|month|year|"
+        r"\d{4}|\w+ \d{1,2}\b).*$", re.I)
+
+    def _clean_source(self, name: str | None) -> str | None:
+        """The name alone: no trailing time ("Eurostat on Friday"), a surname given alone in full
+        ("Han" -> "Han Jie") when the article names that person in full."""
+        if not name:
+            return name
+        name = self._SOURCE_TAIL.sub("", name).strip() or name
+        if re.fullmatch(r"[A-Z][\w'-]+", name):
+            for e in self._ents:
+                if e.label_ == "PERSON" and len(e) > 1 and name in (e[0].text, e[-1].text):
+                    return e.text
+        return name
+
     @staticmethod
     def _confidence(link: float, geo_how: str, period_how: str, source_how: str) -> float:
         g = {"phrase": 1.0, "sentence": 0.9, "previous": 0.85, "paragraph": 0.75, "article": 0.55, "none": 0.3}[geo_how]
-        p = {"sentence": 1.0, "now": 0.8, "paragraph": 0.75, "none": 0.4}[period_how]
+        p = {"sentence": 1.0, "now": 0.8, "paragraph": 0.75, "carried": 0.6, "none": 0.4}[period_how]
         s = {"sentence": 1.0, "quote": 0.95, "run": 0.85, "none": 0.7}[source_how]
         return round(0.45 * (link if link else 0.3) + 0.25 * g + 0.2 * p + 0.1 * s, 3)
 

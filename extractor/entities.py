@@ -146,8 +146,48 @@ def org_entry(text: str) -> Entry | None:
 #: names the model finds that may contain a gazetteer name and are longer names themselves
 #: ("Guangdong Provincial Department of ...", "Ministry of Commerce and Industry")
 _CONTAINERS = {"ORG", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LOC"}
-_TITLES = {"governor", "minister", "president", "director", "vice", "chairman", "mayor", "premier", "secretary",
-           "spokesman", "spokeswoman", "spokesperson", "head", "chief", "professor", "general", "deputy", "party"}
+
+
+def _title_lists() -> dict[str, frozenset[str]]:
+    raw = load_data("titles.yaml")
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), list) for k in ("titles", "not_name_words")):
+        raise RuleFileError("titles.yaml: expected a mapping with lists 'titles' and 'not_name_words'")
+    return {k: frozenset(str(t).lower() for t in raw[k]) for k in ("titles", "not_name_words")}
+
+
+@lru_cache(maxsize=1)
+def titles() -> frozenset[str]:
+    """Job-title words (``titles.yaml``)."""
+    return _title_lists()["titles"]
+
+
+@lru_cache(maxsize=1)
+def not_name_words() -> frozenset[str]:
+    """Words that make a title-case phrase a body's name (``titles.yaml``)."""
+    return _title_lists()["not_name_words"]
+
+
+def titled_name_start(doc: Doc, start: int, end: int) -> int | None:
+    """Where the person's name begins in a titled name ("Minister of Industry and Trade Nguyen Hong
+    Dien", "Commerce Minister Wang Wentao"), or None when the span is not a title then a name.
+
+    The name is the span's last proper noun with the proper nouns compounded onto it just before
+    it, two to four of them, none a title word; a title word must come before it."""
+    words = titles()
+    head = doc[end - 1]
+    if head.pos_ != "PROPN" or head.lower_ in words or not head.is_title:
+        return None
+    k = end - 1
+    while (k - 1 >= start and doc[k - 1].pos_ == "PROPN" and doc[k - 1].is_title and doc[k - 1].lower_ not in words
+           and doc[k - 1].dep_ == "compound" and k <= doc[k - 1].head.i < end):
+        k -= 1
+    if not 2 <= end - k <= 4 or k == start:
+        return None
+    if not any(doc[j].lower_ in words for j in range(start, k)):
+        return None
+    if any(t.lower_ in not_name_words() or link_place(t.text) for t in doc[k:end]):
+        return None  # "General Department of Vietnam Customs": a body
+    return k
 
 
 class Gazetteer:
@@ -193,7 +233,7 @@ class Gazetteer:
                 if x.label_ == "PERSON" and x.end > m.end:
                     rest = x.end
                     start = m.end
-                    while start < rest and doc[start].lower_ in _TITLES:
+                    while start < rest and doc[start].lower_ in titles():
                         start += 1
                     if start < rest:
                         ents.append(Span(doc, start, rest, label="PERSON"))
@@ -236,12 +276,21 @@ class EntityNormalizer:
                 end -= 1
             while start < end and doc[start].is_punct:
                 start += 1
+            if ent.label_ == "ORG" and not ent.kb_id_:
+                # "the foreign trade association BGA": a name does not begin with common nouns
+                while start < end - 1 and doc[start].is_lower and doc[start].is_alpha and any(
+                        t.is_upper or t.is_title for t in doc[start + 1:end]):
+                    start += 1
             if start >= end:
                 continue
-            if ent.label_ == "GPE" and end < len(doc) and doc[end].lower_ in ("dollar", "dollars", "$"):
-                continue  # "US dollars", "Hong Kong dollars": a currency, not a place
             label = ent.label_
-            kb = ent.kb_id_ or (ent.ent_id_ if ent.ent_id_ else "")
+            if label in ("ORG", "PERSON"):
+                named = titled_name_start(doc, start, end)
+                if named is not None:
+                    start, label = named, "PERSON"  # the title is not part of the name
+            if label == "GPE" and end < len(doc) and doc[end].lower_ in ("dollar", "dollars", "$"):
+                continue  # "US dollars", "Hong Kong dollars": a currency, not a place
+            kb = (ent.kb_id_ or ent.ent_id_ or "") if label == ent.label_ else ""
             text = doc[start:end].text
             if label == "NORP" and text in demonyms():
                 kb = demonyms()[text]  # "German exports": Germany's

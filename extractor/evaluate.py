@@ -58,7 +58,7 @@ class Mention:
 def _norm_of(m: dict) -> Any:
     t = m["type"]
     if t in QUANTITY_TYPES:
-        return (m.get("value"), m.get("unit"))
+        return (m.get("value"), m.get("unit"), m.get("low"), m.get("high"))
     if t == "DATE":
         return m.get("period")
     if t == "GPE":
@@ -68,6 +68,8 @@ def _norm_of(m: dict) -> Any:
 
 def _norm_equal(t: str, a: Any, b: Any) -> bool:
     if t in QUANTITY_TYPES:
+        if a[0] is None and b[0] is None:  # ranges: both bounds
+            return a[1] == b[1] and same_number(a[2], b[2]) and same_number(a[3], b[3])
         return same_number(a[0], b[0]) and a[1] == b[1]
     return a == b
 
@@ -257,14 +259,14 @@ def quantulum_mentions(text: str, offset: int) -> list[Mention]:
         else:
             t, u = "QUANTITY", "count" if unit == "dimensionless" else unit
         value = abs(q.value) if t == "MONEY" else q.value
-        out.append(Mention(t, offset + s, offset + e, text[s:e], (value, u)))
+        out.append(Mention(t, offset + s, offset + e, text[s:e], (value, u, None, None)))
     return out
 
 
 def spacy_mentions(doc, offset: int) -> list[Mention]:
     """spaCy's own MONEY/PERCENT/CARDINAL entities (CARDINAL as QUANTITY); spans only."""
     m = {"MONEY": "MONEY", "PERCENT": "PERCENT", "CARDINAL": "QUANTITY", "QUANTITY": "QUANTITY"}
-    return [Mention(m[e.label_], offset + e.start_char, offset + e.end_char, e.text, (None, None))
+    return [Mention(m[e.label_], offset + e.start_char, offset + e.end_char, e.text, (None, None, None, None))
             for e in doc.ents if e.label_ in m]
 
 
@@ -280,6 +282,7 @@ def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_
     q_acc: dict[str, Any] = {}
     s_acc: dict[str, Any] = {}
     mention_misses: list[dict] = []
+    mention_fps: list[dict] = []
     for g in gold_files:
         gold_m = [Mention(m["type"], m["start"], m["end"], m["text"], _norm_of(m)) for m in g.mentions]
         rows = list(db.query("select * from mentions where article_id = ?", [g.article]))
@@ -287,11 +290,16 @@ def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_
                   for r in rows if r["type"] in MENTION_TYPES]
         res = match_mentions(pred_m, gold_m)
         add_counts(ours_acc, res)
-        pairs = _partial_pairs(pred_m, gold_m)
-        matched = {(x.start, x.end, x.type) for _, x in pairs}
-        for m in gold_m:
-            if (m.start, m.end, m.type) not in matched:
-                mention_misses.append({"article": g.article, "type": m.type, "text": m.text})
+        for t in {m.type for m in gold_m} | {m.type for m in pred_m}:
+            P = [m for m in pred_m if m.type == t]
+            G = [m for m in gold_m if m.type == t]
+            pairs = _partial_pairs(P, G)  # within the type: a GPE inside a predicted ORG is still missed
+            got_g = {(x.start, x.end) for _, x in pairs}
+            got_p = {(x.start, x.end) for x, _ in pairs}
+            mention_misses.extend({"article": g.article, "type": t, "start": m.start, "text": m.text}
+                                  for m in G if (m.start, m.end) not in got_g)
+            mention_fps.extend({"article": g.article, "type": t, "start": m.start, "text": m.text}
+                               for m in P if (m.start, m.end) not in got_p)
         if baselines:
             art = db.execute("select text, body_start, body_end from articles where id = ?", [g.article]).fetchone()
             if art is None:
@@ -323,8 +331,9 @@ def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_
         "claims": {k: v for k, v in claims.items() if k not in ("misses", "false_positives", "field_errors")},
         "top_misses": claims["misses"][:25],
         "top_false_positives": claims["false_positives"][:25],
-        "field_errors": claims["field_errors"][:60],
-        "mention_misses": mention_misses[:60],
+        "field_errors": claims["field_errors"],
+        "mention_misses": sorted(mention_misses, key=lambda m: (m["article"], m["start"])),
+        "mention_false_positives": sorted(mention_fps, key=lambda m: (m["article"], m["start"])),
     }
     return result
 
@@ -341,6 +350,11 @@ def _sentence_of(db, article: str, quote: str | None) -> str | None:
     s = db.execute("select text from sentences where article_id = ? and start <= ? and end >= ? limit 1",
                    [article, pos, pos + 1]).fetchone()
     return s[0] if s else None
+
+
+def _short(s: str, n: int = 140) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def render(result: dict[str, Any]) -> str:
@@ -365,6 +379,19 @@ def render(result: dict[str, Any]) -> str:
         va = "-" if r["value_accuracy"] is None or name == "spacy_ents" else f"{r['value_accuracy']:.3f}"
         vv = "  -" if name == "spacy_ents" else f"{v['p']:.3f} {v['r']:.3f} {v['f1']:.3f}"
         lines.append(f"  {name:32}  {r['strict']['f1']:.3f}      {r['partial']['f1']:.3f}       {vv:20}  {va}")
+    q3 = result["quantities"].get("quantulum3_by_type") or {}
+    ours = result["quantities"].get("ours_by_type") or {}
+    if q3:
+        lines.append("  by type, strict F1 / partial F1 / value acc:   ours                  quantulum3")
+        for t in QUANTITY_TYPES:
+            a, b = ours.get(t), q3.get(t)
+            if not a or not b:
+                continue
+
+            def cell(r):
+                va = "-" if r["value_accuracy"] is None else f"{r['value_accuracy']:.3f}"
+                return f"{r['strict']['f1']:.3f} / {r['partial']['f1']:.3f} / {va}"
+            lines.append(f"    {t:10}                                  {cell(a):22}{cell(b)}")
     lines.append("")
     c = result["claims"]
     cl = c["claims"]
@@ -377,10 +404,20 @@ def render(result: dict[str, Any]) -> str:
         lines.append("top misses:")
         for m in result["top_misses"][:10]:
             lines.append(f"  {m['article'][:3]} {m['value']} {m['unit']}: {m['quote']!r}")
+            if m.get("sentence"):
+                lines.append(f"        in: {_short(m['sentence'])}")
     if result["top_false_positives"]:
         lines.append("top false positives:")
         for m in result["top_false_positives"][:10]:
             lines.append(f"  {m['article'][:3]} {m['value']} {m['unit']}: {m['quote']!r}")
+            if m.get("sentence"):
+                lines.append(f"        in: {_short(m['sentence'])}")
+    for key, title in (("mention_misses", "mention misses"), ("mention_false_positives", "mention false positives")):
+        items = result.get(key) or []
+        if items:
+            lines.append(f"{title} ({len(items)}; all in the --json file):")
+            for m in items[:10]:
+                lines.append(f"  {m['article'][:3]} {m['type']:8} {m['text']!r}")
     if result["field_errors"]:
         lines.append("field errors:")
         for m in result["field_errors"][:15]:

@@ -40,6 +40,10 @@ class GoldError(ValueError):
     pass
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x and x not in (float("inf"), float("-inf"))
+
+
 @lru_cache(maxsize=1)
 def _currencies() -> set[str]:
     return {c.alpha_3 for c in pycountry.currencies}
@@ -190,7 +194,12 @@ def check_file(g: GoldFile, corpus: Path) -> list[str]:
         if text[s:e] != m.get("text"):
             err(f"{where}: text[{s}:{e}] is {text[s:e]!r}")
         if t in ("MONEY", "PERCENT", "QUANTITY"):
-            if not isinstance(m.get("value"), (int, float)):
+            lo, hi = m.get("low"), m.get("high")
+            if m.get("value") is None and (lo is not None or hi is not None):
+                # a range ("20-25%"): value null, both bounds given (gold/README.md)
+                if not (_is_number(lo) and _is_number(hi)) or lo > hi:
+                    err(f"{where}: a range needs numbers low <= high, got low={lo!r} high={hi!r}")
+            elif not _is_number(m.get("value")):
                 err(f"{where}: value must be a number")
             if not valid_unit(m.get("unit")):
                 err(f"{where}: unit {m.get('unit')!r} is not valid")

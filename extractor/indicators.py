@@ -33,6 +33,7 @@ NEUTRAL = {
     "provincial", "municipal", "local", "domestic", "whole", "entire", "record", "new", "same", "period",
     "first", "last", "past", "half", "it", "they", "alone", "also", "further", "slightly", "global",
     "intra", "member", "state", "record", "estimated", "preliminary", "rest", "world", "extra", "alone",
+    "bloc", "district", "municipality", "territory",
 }
 #: for a money value, the contracts or deals are what the money is the value of
 NEUTRAL_FOR_MONEY = {"contract", "deal", "order", "agreement", "worth"}
@@ -160,6 +161,7 @@ class IndicatorLinker:
         self.top_k = top_k
         inds = indicators if indicators is not None else catalog()
         self.units = {i.id: set(i.units) for i in inds}
+        self.measures = {i.id: set(i.measures) for i in inds}
         self._aliases: list[tuple[str, tuple[str, ...]]] = []
         self._ids: list[str] = []
         self._by_prefix: dict[str, set[int]] = {}

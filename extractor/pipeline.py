@@ -35,12 +35,16 @@ class ModelNotInstalled(RuntimeError):
 @Language.component("paragraph_breaks", assigns=["token.is_sent_start"])
 def paragraph_breaks(doc: Doc) -> Doc:
     """A line break ends a sentence: headlines, datelines and paragraphs without a final stop
-    must not run into the next line. Runs before the parser, which keeps these boundaries."""
+    must not run into the next line; and no sentence starts inside a hyphenated word. Runs before
+    the parser, which keeps these boundaries."""
     for i, tok in enumerate(doc[:-1]):
         if "\n" in tok.text or (tok.whitespace_ and "\n" in tok.whitespace_):
             doc[i + 1].is_sent_start = True
         elif tok.is_space and "\n" in tok.text:
             doc[i + 1].is_sent_start = True
+        elif not tok.whitespace_ and (tok.is_alpha or tok.text in ("-", "‐")) and not doc[i + 1].is_space:
+            # a sentence never starts inside a word ("Cross-border" split after "Cross")
+            doc[i + 1].is_sent_start = False
     return doc
 
 

@@ -66,6 +66,7 @@ class Lexicon:
     fixed: re.Pattern
     year_nouns: frozenset[str]
     address_nouns: frozenset[str]
+    count_nouns_before: frozenset[str]
     noun_lemmas: dict[str, str]
     unit_nouns: dict[str, str]
     unit_rename: dict[str, str]
@@ -173,6 +174,7 @@ def lexicon() -> Lexicon:
         fixed=re.compile(r"(?<![A-Za-z])(?:" + _alt(filters["fixed_phrases"]) + r")(?![A-Za-z])", re.I),
         year_nouns=frozenset(filters["year_nouns"]),
         address_nouns=frozenset(filters["address_nouns"]),
+        count_nouns_before=frozenset(filters["count_nouns_before"]),
         noun_lemmas=dict(filters["noun_lemmas"]),
         unit_nouns={k.lower(): v for k, v in units["nouns"].items()},
         unit_rename=dict(units["rename"]),
@@ -439,9 +441,9 @@ class QuantityFinder:
         if start == end:
             return []
         if g["between"]:
+            # "between 5 and 7 percent" is a range here; "between 4.5% and 5%" is two values that
+            # _merge_ranges joins
             start = m.start("neg") if g["neg"] else (m.start("cpre") if g["cpre"] else m.start("num"))
-            if not g["range"]:
-                return []
         if _overlaps((start, end), masked) or _overlaps((start, end), fixed):
             return []
         before = text[start - 1] if start > 0 else " "
@@ -559,6 +561,9 @@ class QuantityFinder:
             if g["sep"] == "to" and re.search(r"\b(from|by)$", before_words):
                 # "rose from 1,100 to 1,450 euros", "narrowed by A$4.4 billion to A$7.7 billion": two values
                 return self._split_to(m, doc, lo, hi, unit, label, masked, date_ents, name_ents, fixed)
+            if g["sep"] == "to" and self._after_change_word(doc, start):
+                # "Gold rose $12.40 to $1,945.30 an ounce": the change, then the level
+                return self._split_to(m, doc, lo, hi, unit, label, masked, date_ents, name_ents, fixed)
             if g["sep"] == "to" and g["cpre"] and g["cpre3"] and g["scale"] and g["scale3"]:
                 return self._split_to(m, doc, lo, hi, unit, label, masked, date_ents, name_ents, fixed)
             if _YEARISH.match(num_s) and not (pct or currency):
@@ -590,6 +595,14 @@ class QuantityFinder:
             return []
         return [q]
 
+    def _after_change_word(self, doc: Doc, start: int) -> bool:
+        """The word before ``start`` is a change verb or adverb ("rose", "fell", "up", "down")."""
+        span = doc.char_span(max(0, start - 25), start, alignment_mode="contract")
+        if span is None or not len(span):
+            return False
+        t = span[-1]
+        return (t.lemma_.lower() in self.lex.change_verbs and t.pos_ in ("VERB", "AUX")) or t.lower_ in self.lex.change_adverbs
+
     def _split_to(self, m, doc, lo, hi, unit, label, masked, date_ents, name_ents, fixed) -> list[dict]:
         """"from 1,100 to 1,450 euros" -> two values; the first takes the second's unit."""
         text = self._text
@@ -605,6 +618,10 @@ class QuantityFinder:
             if not self._plain_number(second, doc, date_ents, name_ents, g["num3"], False, bool(g["scale3"])):
                 return []
             first["unit"], first["label"], first["noun"] = second["unit"], second["label"], second["noun"]
+        if label == "MONEY":
+            self._per_unit(second, doc)  # "to $1,945.30 an ounce"
+            if second["unit"] != unit and self._after_change_word(doc, s1):
+                first["unit"] = second["unit"]  # "rose $12.40 to $1,945.30 an ounce": both per ounce
         out.extend([first, second])
         return out
 
@@ -833,9 +850,10 @@ class QuantityFinder:
         while i + 1 < len(qs):
             a, b = qs[i], qs[i + 1]
             between = text[a["end"]:b["start"]]
+            between_and = re.search(r"\bbetween\s+$", text[max(0, a["start"] - 9):a["start"]]) and re.fullmatch(r"\s+and\s+", between)
             if (
                 a["unit"] == b["unit"] and a["unit"] and a["value"] is not None and b["value"] is not None
-                and re.fullmatch(r"\s?[-–—]\s?", between) and a["value"] <= b["value"]
+                and (re.fullmatch(r"\s?[-–—]\s?", between) or between_and) and a["value"] <= b["value"]
             ):
                 a["end"] = b["end"]
                 a["low"], a["high"], a["value"] = a["value"], b["value"], None
@@ -850,6 +868,12 @@ class QuantityFinder:
         text = self._text
         for i, q in enumerate(qs):
             if q["label"] != "MONEY?":
+                continue
+            before = text[max(0, q["start"] - 40):q.get("approx_start") or q["start"]].lower()
+            m = re.search(r"([a-z]+)\s+(?:of|at|to|reached|hit|totall?ed|exceeded|topped|surpassed|was|were|is|are|stood at)?\s*(?:about|around|nearly|almost|over|more than|some|roughly)?\s*$", before)
+            if m and m.group(1) in self.lex.count_nouns_before:
+                q["label"], q["unit"] = "QUANTITY", "count"  # "a population of 1.4 billion"
+                q["noun"] = q.get("noun") or m.group(1)
                 continue
             s, e = _sentence_bounds(doc, q["start"])
             same = [o for o in qs if o["label"] == "MONEY" and s <= o["start"] < e and o is not q]
@@ -880,7 +904,8 @@ class QuantityFinder:
             before = [o for o in qs if s <= o["start"] < q["start"] and o["label"] in ("QUANTITY", "MONEY")
                       and o["unit"] not in (None, "count", "times", "fraction")]
             noun = self._subject_noun(doc, q)
-            if before:
+            if before and not (noun is not None and before[-1]["label"] == "MONEY"):
+                # (but "imports came to $34.1 billion; contracts numbered 7,612": the contracts are counted)
                 q["unit"] = before[-1]["unit"]
                 q["label"] = before[-1]["label"]
             elif noun is not None:

@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 GOLD = ROOT / "gold"
 CASES = Path(__file__).parent / "cases"
+#: articles in the corpus and gold files (the corpus grows; tests count, never hard-code)
+N_ARTICLES = len(list(CORPUS.glob("*.txt")))
+N_GOLD = len(list(GOLD.glob("*.json")))
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
+from .conftest import N_ARTICLES
 from click.testing import CliRunner
 
 from extractor.cli import cli
@@ -42,7 +44,7 @@ def _check(db: Path):
 def test_a_good_store_passes(store: Path) -> None:
     report = check_store(store)
     assert report.ok, report.problems
-    assert report.version == SCHEMA_VERSION and report.counts["articles"] == 5 and report.spans > 300
+    assert report.version == SCHEMA_VERSION and report.counts["articles"] == N_ARTICLES and report.spans > 300
     result = _check(store)
     assert result.exit_code == 0, result.output
     assert "OK (schema version 1; " in result.output and "spans checked" in result.output

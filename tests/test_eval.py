@@ -84,9 +84,15 @@ def test_eval_on_corpus_holds_the_baseline(corpus_db):
     base = json.loads(BASELINE.read_text(encoding="utf-8"))
     got = {
         "claims.f1": result["claims"]["claims"]["f1"],
+        "claims.p": result["claims"]["claims"]["p"],
+        "claims.r": result["claims"]["claims"]["r"],
         "claims.full_claim_recall": result["claims"]["full_claim_recall"],
         **{f"claims.fields.{k}": v for k, v in result["claims"]["fields"].items()},
         **{f"mentions.{t}.strict.f1": r["strict"]["f1"] for t, r in result["mentions"].items()},
+        **{f"mentions.{t}.partial.f1": r["partial"]["f1"] for t, r in result["mentions"].items()},
+        # normalized values: quantity values, DATE periods, GPE codes
+        **{f"mentions.{t}.value_accuracy": r["value_accuracy"] for t, r in result["mentions"].items()
+           if t in ("MONEY", "PERCENT", "QUANTITY", "DATE", "GPE")},
         "quantities.value.f1": result["quantities"]["ours"]["value"]["f1"],
     }
     low = {k: (got.get(k), v) for k, v in base.items() if got.get(k) is None or got[k] < v - 1e-9}

@@ -62,6 +62,13 @@ def _wait_until_stored(db: Path, proc: subprocess.Popen, n: int, timeout: float 
         time.sleep(0.02)
 
 
+def _default_sigint() -> None:
+    """In the child before exec: a test run started in the background (`make test &`, some CI
+    shells) inherits SIGINT ignored, and Python keeps an ignored SIGINT, so Ctrl-C would never
+    reach the extraction under test (it then ran to the end and exited 0)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_interrupted_run_leaves_whole_articles_and_the_next_run_completes_it(
         sig: signal.Signals, corpus: Path, reference: dict, tmp_path: Path) -> None:
@@ -69,7 +76,7 @@ def test_interrupted_run_leaves_whole_articles_and_the_next_run_completes_it(
     # small batches: articles are stored one or two at a time, so the signal lands mid-run
     proc = subprocess.Popen([*EXTRACTOR, "extract", str(corpus), "--db", str(db), "--quiet"], cwd=ROOT,
                             env=cli_env(EXTRACTOR_BATCH_SIZE="2"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_default_sigint)
     try:
         _wait_until_stored(db, proc, AFTER)
         proc.send_signal(sig)

@@ -17,6 +17,12 @@ PUBDATES = [
     ("002_50abea90d804c576", None, None, "unknown"),
     ("003_270bea5b41e05852", None, "2019-02", "meta"),
     ("004_f21e5918f760a7ed", "2025-07-11", "2025-07-11", "text"),
+    # the held-out articles (issue 2: date forms the seeds do not show)
+    ("005_40835593ade68c84", "2023-08-08", "2023-08-08", "text"),  # "Source: Xinhua | 2023-08-08 17:05:12"
+    ("006_d0541200c3d6c7f2", None, "2021-12-21", "meta"),
+    ("007_e154a2eea022245b", "2022-11-01", "2022-11-01", "text"),  # "November 1, 2022 9:05 AM GMT+9 Updated"
+    ("009_5d0590625db7654f", "2023-10-26", "2023-10-26", "text"),  # "Published: 18:07, October 26, 2023 | ..."
+    ("010_87ef545e7f4b934e", None, "2021-04-27", "meta"),
 ]
 
 
@@ -37,6 +43,14 @@ def test_publication_date_of_each_seed(aid, in_text, final, how):
         ("Trade grew. (Xinhua News Agency June 13, 2003)", "2003-06-13"),
         ("Updated: 2004-10-25 09:33\n\nThe ministry said exports rose.", "2004-10-25"),
         ("Published: 7 March 2021\nText.", "2021-03-07"),
+        # issue 2 regressions: header lines the seeds do not show
+        ("Source: Xinhua | 2019-01-14 20:33:05\n\nBody text here.", "2019-01-14"),
+        ("By Reuters | March 3, 2021\nText", "2021-03-03"),
+        ("March 3, 2021 10:20 AM\nText", "2021-03-03"),
+        ("Posted on 2021-03-04\nText", "2021-03-04"),
+        ("chinadaily.com.cn | Updated: 2019-02-18 09:12\nText", "2019-02-18"),
+        ("2012-12-07 08:32:10 | Xinhua\nText", "2012-12-07"),
+        ("Published: 18:07, October 26, 2023 | Updated: 19:42, October 27, 2023\nText", "2023-10-26"),
         ("Exports rose 5 percent in March 2019, officials said on June 13, 2019.", None),  # dates in prose
         ("Nothing dated here at all.", None),
     ],
@@ -57,6 +71,11 @@ BODIES = [
     ("002_50abea90d804c576", "Ministry of Commerce and Ministry", "platform for technology export."),
     ("003_270bea5b41e05852", "Guangdong province", "to reach 7.99 billion yuan."),
     ("004_f21e5918f760a7ed", "Huo Jianguo Photo", "bizopinion@globaltimes.com.cn"),
+    # held-out articles: menus, breadcrumbs, "Share:" widgets, "Editor's picks", "Read Next" stay out
+    ("005_40835593ade68c84", "China's foreign trade up 2.1 pct", "in the fourth quarter. ■"),
+    ("006_d0541200c3d6c7f2", "Zhejiang eyes 400b yuan", "Commodities Fair in October, organizers said."),
+    ("008_b5b0bf86f8d3210b", "EU research spending rises", "that is where Europe lags.\""),
+    ("010_87ef545e7f4b934e", "China's technology exports nearly double", "three-quarters of R&D input."),
 ]
 
 
@@ -84,3 +103,32 @@ def test_boilerplate_markers_end_the_body(marker):
     b = find_body(text)
     assert marker not in text[b.start:b.end]
     assert text[b.start:b.end].startswith("Headline")
+
+
+@pytest.mark.parametrize("aid,headline,last", [
+    ("007_e154a2eea022245b", "South Korea's chip exports fall", "index at 48.2."),
+    ("009_5d0590625db7654f", "Hong Kong exports jump 10.1 per cent", 'had been "patchy".'),
+])
+def test_issue2_body_holds_the_story_and_no_menu(aid, headline, last):
+    text = read_article(CORPUS / f"{aid}.txt").text
+    b = find_body(text)
+    body = text[b.start:b.end]
+    assert headline in body[:400] and body.endswith(last)
+    assert "|" not in body.split(headline)[0].replace("| Updated", "")  # no menu line above the headline
+    assert "Reporting by" not in body and "Most Read" not in body
+
+
+def test_issue2_a_short_closing_paragraph_stays_in_the_body():
+    para = "The ministry said exports of machinery rose sharply in the first quarter of the year, driven by demand."
+    text = f"Headline\n\n{para}\n{para}\nImports rose 0.2 percent.\n\nMost Popular\n\nJunk 1"
+    b = find_body(text)
+    assert text[b.start:b.end].endswith("Imports rose 0.2 percent.")
+
+
+@pytest.mark.parametrize("nav", ["Home | China | World | Business | Sci-Tech", "HOME CHINA WORLD BUSINESS LIFESTYLE",
+                                 "Home  About Us  News Center  Policies", "Finance > Economy", "Skip to main content"])
+def test_issue2_navigation_lines_are_not_the_header_block(nav):
+    para = "The ministry said exports of machinery rose sharply in the first quarter of the year, driven by demand."
+    text = f"{nav}\nTrade grows in March\n{para}\n{para}"
+    b = find_body(text)
+    assert text[b.start:b.end].startswith("Trade grows in March")

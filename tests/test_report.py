@@ -9,6 +9,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+
+from .conftest import N_ARTICLES
 import sqlite_utils
 from click.testing import CliRunner
 
@@ -254,7 +256,7 @@ def test_report_command_and_stale_pages(corpus_db, tmp_path):
     db = _copy_db(corpus_db, tmp_path / "facts.db")
     result = CliRunner().invoke(cli, ["report", "--db", str(db), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "5 article page(s)" in result.output and "removed 1 stale page(s)" in result.output
+    assert f"{N_ARTICLES} article page(s)" in result.output and "removed 1 stale page(s)" in result.output
     assert not stale.exists() and mine.exists() and (out / "index.html").is_file()
     result = CliRunner().invoke(cli, ["report", "--db", str(tmp_path / "none.db"), "--out", str(out)])
     assert result.exit_code != 0

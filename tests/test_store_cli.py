@@ -16,7 +16,7 @@ from extractor.cli import cli
 from extractor.extract import extract
 from extractor.store import SCHEMA_VERSION, TABLES, open_db
 
-from .conftest import CORPUS
+from .conftest import CORPUS, N_ARTICLES
 
 GUIDE_FIELDS = ["quote", "value", "unit", "measure", "indicator", "geo", "partner", "period", "change", "approx",
                 "modality", "source"]
@@ -55,7 +55,7 @@ def test_every_stored_span_holds_its_surface(corpus_db):
 def test_body_offsets_and_publication_dates_are_stored(corpus_db):
     db = sqlite_utils.Database(corpus_db)
     rows = {r["id"]: r for r in db.query("select * from articles")}
-    assert len(rows) == 5
+    assert len(rows) == N_ARTICLES
     assert rows["003_270bea5b41e05852"]["published"] == "2019-02"
     assert rows["003_270bea5b41e05852"]["published_how"] == "meta"
     assert rows["000_eb5fc65021657d43"]["published_how"] == "text"
@@ -81,10 +81,10 @@ def _rows(db_path: Path) -> dict[str, list]:
 def test_rerun_changes_nothing_and_skips_everything(tmp_path, nlp, corpus_copy):
     db = tmp_path / "f.db"
     first = extract([corpus_copy], db, nlp=nlp)
-    assert (first.processed, first.skipped, first.failed) == (5, 0, 0)
+    assert (first.processed, first.skipped, first.failed) == (N_ARTICLES, 0, 0)
     before = _rows(db)
     second = extract([corpus_copy], db, nlp=nlp)
-    assert (second.processed, second.skipped, second.failed) == (0, 5, 0)
+    assert (second.processed, second.skipped, second.failed) == (0, N_ARTICLES, 0)
     assert _rows(db) == before
 
 
@@ -94,13 +94,13 @@ def test_changed_article_is_replaced_and_force_redoes_all(tmp_path, nlp, corpus_
     path = corpus_copy / "003_270bea5b41e05852.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("389.14 billion", "389.15 billion"), encoding="utf-8")
     s = extract([corpus_copy], db, nlp=nlp)
-    assert (s.processed, s.skipped) == (1, 4)
+    assert (s.processed, s.skipped) == (1, N_ARTICLES - 1)
     store = sqlite_utils.Database(db)
     values = [r["value"] for r in store.query("select value from claims where article_id = '003_270bea5b41e05852'")]
     assert 389150000000 in values and 389140000000 not in values
-    assert store.execute("select count(*) from articles").fetchone()[0] == 5
+    assert store.execute("select count(*) from articles").fetchone()[0] == N_ARTICLES
     forced = extract([corpus_copy], db, nlp=nlp, force=True)
-    assert forced.processed == 5
+    assert forced.processed == N_ARTICLES
 
 
 def test_claim_keys_survive_reextraction(tmp_path, nlp, corpus_copy):
@@ -137,7 +137,7 @@ def cli_db(tmp_path_factory) -> Path:
     db = folder / "facts.db"
     result = CliRunner().invoke(cli, ["extract", str(corpus), "--db", str(db), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "5 articles processed, 0 skipped, 0 failed;" in result.output
+    assert f"{N_ARTICLES} articles processed, 0 skipped, 0 failed;" in result.output
     return db
 
 
@@ -145,7 +145,7 @@ def test_extract_again_reports_skips(cli_db, tmp_path):
     corpus = cli_db.parent / "corpus"
     result = CliRunner().invoke(cli, ["extract", str(corpus), "--db", str(cli_db), "--quiet"])
     assert result.exit_code == 0
-    assert "0 articles processed, 5 skipped, 0 failed" in result.output
+    assert f"0 articles processed, {N_ARTICLES} skipped, 0 failed" in result.output
 
 
 def test_export_jsonl_has_the_guide_fields(cli_db):
@@ -171,7 +171,7 @@ def test_stats_counts(cli_db):
     result = CliRunner().invoke(cli, ["stats", "--db", str(cli_db), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["counts"]["articles"] == 5 and data["counts"]["claims"] >= 25
+    assert data["counts"]["articles"] == N_ARTICLES and data["counts"]["claims"] >= 25
     assert any(r["indicator"] == "trade.total" for r in data["by_indicator"])
 
 
