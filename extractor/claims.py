@@ -316,7 +316,11 @@ class ClaimBuilder:
             measure == "share" and phrase[0].lower_ in ("its", "their")
             and phrase.root.lemma_.lower() in ("share", "proportion", "portion", "percentage")))  # "Their share of total exports"
         d.share_of_previous = measure == "share" and self._participle_share(doc, span)
-        d.basis_of_previous = bool(re.search(r"\b(?:up|down)?\s*from\s*$", pre))
+        pre_long = self._text[max(sent.start_char, (q.get("approx_start") or q["start"]) - 40):q.get("approx_start") or q["start"]].lower()
+        d.basis_of_previous = bool(re.search(
+            r"\b(?:up|down)?\s*from\s+(?:an?\s+)?(?:(?:upwardly |downwardly )?revised\s+)?$|\b(?:up|down)?\s*from\s*$"
+            r"|\b(?:compared (?:with|to)|against|versus|than(?: the| a)?)\s+(?:an?\s+)?(?:(?:upwardly |downwardly )?revised\s+|record\s+|peak\s+)?$"
+            r"|\bfrom\s+(?:an?\s+|the\s+)?(?:record|peak|high|low|revised)\s+(?:high\s+|low\s+)?(?:of\s+)?$", pre_long))
         return d
 
     # -- measure ---------------------------------------------------------------------------------------
@@ -672,21 +676,47 @@ class ClaimBuilder:
         return None
 
     def article_geo(self, doc: Doc) -> str | None:
-        counts: Counter[str] = Counter()
+        """The place the article is about: its places weighed by role. A possessor or subject
+        ("Vietnam's exports", "Japan posts", "German exports") and a dateline city's country count
+        most, a counterpart ("exports to the US", "trade with China") least; the headline and the
+        first paragraph count double. A place without a code can win (a Shenzhen story): then None."""
+        scores: Counter[str] = Counter()
         first: dict[str, int] = {}
+        text = self._text
+        lead_end = text.find("\n", text.find("\n") + 1) if "\n" in text else len(text)
+        lead_end = max(lead_end, self._sents[1].end_char if len(self._sents) > 1 else 0)
         for e in self._ents:
-            if e.label_ == "GPE" and e.kb_id_:
-                counts[e.kb_id_] += 1
-                first.setdefault(e.kb_id_, e.start)
-        if not counts:
+            if e.label_ not in ("GPE", "NORP"):
+                continue
+            code = e.kb_id_ or (f"?{e.text}" if e.label_ == "GPE" else "")
+            if not code:
+                continue
+            prev = doc[e.start - 1].lower_ if e.start > 0 else ""
+            line_start = text.rfind("\n", 0, e.start_char) + 1
+            if re.match(r"^[A-Z][A-Z .'-]+,\s+(?:\w+\.? \d{1,2}|\d{1,2} \w+)", text[line_start:line_start + 40]) \
+                    and e.start_char == line_start:
+                w = 4.0  # a dateline "HANOI, October 6 (VNA) -": the story's country
+                code = code[:2] if re.match(r"^[A-Z]{2}-", code) else code
+            elif prev in ("with", "to", "from", "between", "into", "and", "against", "versus", "than", "by"):
+                w = 0.25  # a counterpart or a comparison
+            elif e.root.dep_ in ("poss", "nsubj", "nsubjpass") or (e.label_ == "NORP" and e.root.dep_ in ("amod", "compound")):
+                w = 3.0
+            else:
+                w = 1.0
+            if e.start_char < lead_end:
+                w *= 2
+            scores[code] += w
+            first.setdefault(code, e.start)
+        if not scores:
             return None
-        return sorted(counts, key=lambda c: (-counts[c], first[c]))[0]
+        best = sorted(scores, key=lambda c: (-scores[c], first[c]))[0]
+        return None if best.startswith("?") else best
 
     # -- when -------------------------------------------------------------------------------------------
 
     def _is_basis_date(self, doc: Doc, ds: Span) -> bool:
         """"from a year earlier", "over the same period last year", "than in 2022": a comparison."""
-        pre = self._text[max(self._sent_of(ds).start_char, ds.start_char - 18):ds.start_char]
+        pre = self._text[max(self._sent_of(ds).start_char, ds.start_char - 40):ds.start_char]
         m = self.basis_before.search(pre)
         if not m:
             return False
@@ -704,7 +734,7 @@ class ClaimBuilder:
         if anchor is not None and re.search(r"\b(?:now|currently)\b", clause, re.I):
             return self._now(anchor), "now"
         cands = []
-        in_sent = [(ds, d) for ds, d in dates if self._sent_of(ds).start == sent.start]
+        in_sent = [(ds, d) for ds, d in dates if self._sent_of(ds).start == sent.start and not self._in_dateline(ds)]
         for ds, d in in_sent:
             if self._attached_to_reporting(ds) or self._is_basis_date(doc, ds) or self._date_of_other_clause(ds, span):
                 continue
@@ -716,7 +746,9 @@ class ClaimBuilder:
                 for k, (os, o) in enumerate(qs) if self._sent_of(os).start == sent.start and o.get("conversion_of") is None
             )
             own = owner[2].start == span.start or (change is not None and owner[2].start_char == change["start"])
-            if not own and 0 <= ds.start - owner[2].end <= 1 and dist > 1:
+            gap = self._text[owner[2].end_char:ds.start_char]
+            if not own and ds.start >= owner[2].end and dist > 1 and (
+                    ds.start - owner[2].end <= 1 or re.fullmatch(r"\s*(?:in|during|over|for)?\s*the same (?:period|month|quarter) (?:of|in)\s*", gap)):
                 continue  # "up from 7.9 percent a year earlier": the date of the figure just before it
             cands.append((abs(dist) > owner[0] + 3, abs(dist), d))
         if cands:
@@ -756,6 +788,14 @@ class ClaimBuilder:
             t = t.head
         return False
 
+    def _in_dateline(self, ds: Span) -> bool:
+        """"HANOI, October 6 (VNA) –": the date of the story, not of its figures."""
+        from .pipeline import _DATELINE
+
+        line_start = self._text.rfind("\n", 0, ds.start_char) + 1
+        m = _DATELINE.match(self._text, line_start)
+        return m is not None and ds.end_char <= m.end()
+
     def _attached_to_reporting(self, ds: Span) -> bool:
         """"said on Thursday", "reported by Xinhua in June": the date of the statement, not the figure."""
         tok = ds.root
@@ -764,7 +804,10 @@ class ClaimBuilder:
             if head.i == tok.i:
                 return False
             if head.pos_ in ("VERB", "AUX"):
-                return head.lemma_.lower() in self.reporting_verbs
+                # "turnover ... was estimated at US$259.67 billion": the estimate's figure, not a statement
+                return head.lemma_.lower() in self.reporting_verbs and head.lemma_.lower() not in ("estimate", "calculate", "put")
+            if head.pos_ in ("NOUN", "PROPN"):
+                return False  # "turnover in the first nine months": the date of a noun, not of the saying
             tok = head
         return False
 
@@ -950,6 +993,9 @@ class ClaimBuilder:
                 return "target"  # "firms are to open at least 100 warehouses": a plan
             if lemma in self.forecast_cues and v.tag_ == "VBD" and lemma == "see":
                 continue  # "saw exports jump": what happened
+            if lemma in ("estimate", "put", "calculate") and v.tag_ == "VBN" and not any(
+                    a in ("will", "would", "could", "may", "might", "shall") for a in auxes):
+                continue  # "turnover was estimated at US$259.67 billion": a statistics office's estimate
             if lemma in self.forecast_cues or any(a in ("will", "would", "could", "may", "might", "shall", "'ll") for a in auxes):
                 return "forecast"
         return self._modality_window(span)
@@ -957,6 +1003,8 @@ class ClaimBuilder:
     def _modality_window(self, span: Span) -> str:
         """The words just before the figure: "a target of", "eyes", "its forecast for ... to"."""
         window = self._text[max(self._sent_of(span).start_char, span.start_char - 50):span.start_char].lower()
+        # "rose more strongly than forecast", "as expected": a comparison with a forecast, not one
+        window = re.sub(r"\b(?:than|as|had been|was|were)\s+(?:had\s+been\s+)?(?:forecast|expected|projected|estimated|predicted)\b", " ", window)
         if re.search(r"\b(?:target|goal|aims?|aimed|targets|eyes|eyeing)\b(?: of| to| at)?", window):
             return "target"
         if re.search(r"\b(?:forecasts?|projected|projections?|expected|estimated to|predicts?|sees|outlook)\b", window):
@@ -1096,10 +1144,12 @@ class ClaimBuilder:
             if d.period is None:
                 d.period, d.period_how = self._inherited_period(doc, d, drafts)
             elif d.period_how == "sentence":
-                base = ref.period if ref is not None and d.basis_of_previous else (prev.period if prev is not None else None)
-                shifted = self._relative_to(d, base)
+                base_d = ref if ref is not None and d.basis_of_previous else next(
+                    (x for x in reversed([x for x in drafts if x.index < d.index]) if not x.extra.get("relative")), None)
+                shifted = self._relative_to(d, base_d.period if base_d is not None else None)
                 if shifted is not None:
                     d.period = shifted
+                    d.extra["relative"] = True
             prev = d
         self._credit_runs(doc, drafts)
 
@@ -1113,7 +1163,24 @@ class ClaimBuilder:
         period of the figures it is compared with (the previous claim's), not before publication."""
         if not base or not base.get("period") or not d.period:
             return None
-        m = self._ANAPHORIC_DATE.match(" ".join((d.period.get("text") or "").lower().split()))
+        own_text = d.period.get("text") or ""
+        if re.fullmatch(r"\d{4}", own_text.strip()):
+            start = d.period.get("start")
+            lead = self._text[max(0, start - 30):start] if isinstance(start, int) else ""
+            if re.search(r"\bthe same (?:period|months?|quarter|time) (?:of|in)\s+$", lead, re.I):
+                # "US$12.4 billion in the same period of 2022": the figures' months in that year
+                y = own_text.strip()
+                bp = base["period"]
+                if re.fullmatch(r"(\d{4})(-\d{2})/\1(-\d{2})", bp):
+                    iso = f"{y}{bp[4:7]}/{y}{bp[-3:]}"
+                elif re.fullmatch(r"\d{4}-\d{2}", bp):
+                    iso = y + bp[4:]
+                else:
+                    return None
+                p = parse_iso_period(iso)
+                return {"period": iso, "period_start": p.first_day.isoformat() if p.first_day else None,
+                        "period_end": p.last_day.isoformat() if p.last_day else None, "text": own_text}
+        m = self._ANAPHORIC_DATE.match(" ".join(own_text.lower().split()))
         if m is None:
             return None
         sent = self._sent_of(d.span)
@@ -1164,8 +1231,17 @@ class ClaimBuilder:
         text = self._text
         sent = self._sent_of(d.span)
         before = [x for x in drafts if x.index < d.index and x.period is not None and x.period_how != "now"
-                  and not x.basis_of_previous]
+                  and not x.basis_of_previous and x.modality == "reported"]
         if not before:
+            # no figure before it: the time a sentence before it states ("German exports rebounded
+            # in March, data showed." then "Exports increased by 1.1 per cent on the month ...")
+            stated = [(ds, t) for ds, t in self._all_dates if t.get("period") and ds.start_char < d.q["start"]
+                      and not self._in_dateline(ds)
+                      and self._sent_of(ds).start != sent.start and not self._attached_to_reporting(ds)
+                      and not self._is_basis_date(doc, ds)]
+            if stated:
+                ds, t = stated[-1]
+                return t, ("paragraph" if ds.start_char >= d.para else "carried")
             return None, "none"
         last = before[-1]
         if last.para == d.para:
@@ -1176,7 +1252,8 @@ class ClaimBuilder:
         # a paragraph that names no time of its own goes on with the period of the figures before
         # it (a lede's "in the first seven months" governs the breakdown that follows)
         if last.period_how in ("sentence", "paragraph", "carried") and not self._headline(doc, last) and not any(
-                d.para <= ds.start_char < d.q["start"] and not self._attached_to_reporting(ds) for ds, _ in self._all_dates):
+                d.para <= ds.start_char < d.q["start"] and not self._attached_to_reporting(ds)
+                and not (self._is_basis_date(doc, ds) or not _.get("period")) for ds, _ in self._all_dates):
             # the period the article has stated most often so far (the story's reference period,
             # not a comparison year mentioned once in the paragraph before)
             stated = [x.period for x in before if x.period_how in ("sentence", "paragraph") and not self._headline(doc, x)]

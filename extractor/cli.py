@@ -162,6 +162,7 @@ def quantities(model) -> None:
     from .quantities import quantities as qs
 
     nlp = build(model, with_claims=False)
+    bad = 0
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             click.echo(json.dumps({"quantities": []}))
@@ -172,13 +173,20 @@ def quantities(model) -> None:
             if not isinstance(text, str):
                 raise TypeError("'text' must be a string")
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise CliError(f"stdin line {n}: expected a JSON object with a string 'text' ({exc})")
+            # one output line per input line still: a bad line gets an error line, the rest go on
+            msg = f"stdin line {n}: expected a JSON object with a string 'text' ({exc})"
+            click.echo(json.dumps({"quantities": None, "error": msg}))
+            click.echo(f"error: {msg}", err=True)
+            bad += 1
+            continue
         doc = nlp(text)
         out = []
         for q in qs(doc):
             out.append({k: q[k] for k in ("start", "end", "text", "value", "unit", "low", "high", "approx", "direction", "noun")}
                        | {"type": q["label"]})
         click.echo(json.dumps({"quantities": out}, ensure_ascii=False))
+    if bad:
+        raise CliError(f"{bad} input line(s) were not a JSON object with a string 'text'")
 
 
 # ---------------------------------------------------------------------------------------------- stats

@@ -60,6 +60,8 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 _BINARY_CONTROL_SHARE = 0.05
 #: the Western European code page, preferred when single-byte encodings fit equally well
 _WESTERN = "cp1252"
+#: charset_normalizer noise ("chaos") scores this close count as a tie
+_NEAR_CHAOS = 0.05
 
 
 def decode(data: bytes, path: Path) -> tuple[str, str]:
@@ -98,10 +100,14 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
     if not matches:
         raise CorpusError(f"{path}: {where} and the encoding cannot be told reliably; convert it to UTF-8")
     best = matches[0]
-    tied = [m for m in matches if m.chaos == best.chaos and m.coherence == best.coherence]
+    # near-ties: on short texts charset_normalizer's noise score differs by a few hundredths
+    # between code pages that read the accents differently (cp1257 "ą 300" for cp1252 "à 300")
+    tied = [m for m in matches if m.chaos <= best.chaos + _NEAR_CHAOS]
+    top_coherence = max(m.coherence for m in tied)
     readings = {str(m) for m in tied}
     if len(readings) > 1:
-        western = [m for m in tied if _WESTERN in (m.encoding, *m.could_be_from_charset)]
+        western = [m for m in tied if _WESTERN in (m.encoding, *m.could_be_from_charset)
+                   and m.coherence >= top_coherence - 1e-9]
         if not western:
             names = ", ".join(m.encoding for m in tied[:5])
             raise CorpusError(

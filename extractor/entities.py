@@ -26,6 +26,8 @@ from spacy.util import filter_spans
 from .rules import RuleFileError, load_data
 
 LABELS = {"ORG", "GPE", "PERSON"}
+#: what a place id may be: ISO 3166-1 alpha-2, ISO 3166-2, or a group
+PLACE_CODE = re.compile(r"^(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?|EU|ASEAN|BRI|EZ)$")
 # Subdivision types whose names pycountry gives with a generic suffix ("Guangdong Sheng").
 _GENERIC_SUFFIX = re.compile(
     r"\s+(?:Sheng|Shi|Zizhiqu|Huizu Zizhiqu|Zhuangzu Zizhiqu|Uygur Zizhiqu|SAR|Province|State)$"
@@ -305,6 +307,8 @@ class EntityNormalizer:
                 entry = org_entry(text)
                 if entry is not None and entry.id:
                     kb = entry.id
+            if label in ("GPE", "LOC", "NORP") and kb and not PLACE_CODE.match(kb):
+                kb = ""  # a place without an ISO 3166 code (Shenzhen, Hangzhou): no id, never its name
             ents.append(Span(doc, start, end, label=label, kb_id=kb or 0))
         doc.ents = filter_spans(ents)
         return doc

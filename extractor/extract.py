@@ -35,7 +35,7 @@ from . import settings
 from .settings import BATCH_SIZE, model_name
 from .store import (
     StoreError, claim_key, describe_error, immediate, load_indicators, open_db, record_failure, set_meta, to_json,
-    write_article,
+    unchecked_articles, mark_checked, write_article,
 )
 
 class ExtractionError(RuntimeError):
@@ -379,10 +379,12 @@ def extract(
     try:
         _extract(db, db_path, files, summary, workers=workers, force=force, strict=strict, model=model, nlp=nlp,
                  progress=progress, on_total=on_total)
-        if summary.stored:
+        pending = sorted(set(summary.stored) | set(unchecked_articles(db)))
+        if pending:
             from .consistency import run_checks
 
-            summary.flags = len(run_checks(db, summary.stored))
+            summary.flags = len(run_checks(db, pending))
+            mark_checked(db, pending)
     except sqlite3.Error as exc:
         raise describe_error(db_path, exc) from exc
     finally:

@@ -61,14 +61,17 @@ def valid_period(p: Any) -> bool:
         return False
     import datetime as _dt
 
+    firsts = []
     for part in p.split("/"):
         if part == "..":
             continue
         bits = [int(x) for x in part.split("-")]
         try:
-            _dt.date(bits[0], bits[1] if len(bits) > 1 else 1, bits[2] if len(bits) > 2 else 1)
+            firsts.append(_dt.date(bits[0], bits[1] if len(bits) > 1 else 1, bits[2] if len(bits) > 2 else 1))
         except ValueError:
             return False
+    if "/" in p and len(firsts) == 2 and firsts[1] < firsts[0]:
+        return False  # "2011/2010": the end before the start
     return True
 
 
@@ -82,11 +85,21 @@ def valid_place(v: Any) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _quantulum_units() -> frozenset[str]:
+    import quantulum3.load
+
+    return frozenset(quantulum3.load.units("en_US").names)
+
+
 def valid_unit(u: Any) -> bool:
+    """ISO 4217, one of the guide's units, or a quantulum3 unit name; "X per Y" of two of them."""
     if not isinstance(u, str) or not u:
         return False
-    base = u.split(" per ")[0]
-    return base in _currencies() or base in NON_MONEY_UNITS or bool(re.fullmatch(r"[a-z][a-z \-]*", base))
+
+    def one(x: str) -> bool:
+        return x in _currencies() or x in NON_MONEY_UNITS or x in _quantulum_units()
+    return all(one(part) for part in u.split(" per "))
 
 
 def load(path: str | Path) -> GoldFile:
@@ -137,6 +150,7 @@ def check_file(g: GoldFile, corpus: Path) -> list[str]:
                                     or not valid_period(g.published)):
         err(f"published {g.published!r} is not an ISO 8601 date")
     ids = catalog_ids()
+    seen_claims: dict[tuple, int] = {}
     for i, c in enumerate(g.claims):
         where = f"claim {i} ({c.get('quote', '?')!r})"
         missing = [f for f in CLAIM_FIELDS if f not in c]
@@ -180,6 +194,10 @@ def check_file(g: GoldFile, corpus: Path) -> list[str]:
             err(f"{where}: modality {c['modality']!r} not in {sorted(MODALITY)}")
         if c["source"] is not None and not isinstance(c["source"], str):
             err(f"{where}: source must be a string or null")
+        key = (c.get("start", text.find(q) if isinstance(q, str) else None), q, c["value"], c["unit"])
+        if key in seen_claims:
+            err(f"{where}: the same claim is labeled twice (claim {seen_claims[key]})")
+        seen_claims.setdefault(key, i)
     by_type: dict[str, list[tuple[int, int]]] = {}
     for i, m in enumerate(g.mentions):
         where = f"mention {i} ({m.get('text', '?')!r})"
@@ -205,6 +223,8 @@ def check_file(g: GoldFile, corpus: Path) -> list[str]:
                 err(f"{where}: unit {m.get('unit')!r} is not valid")
             if t == "MONEY" and m.get("unit") not in _currencies():
                 err(f"{where}: MONEY unit must be ISO 4217")
+            if t == "PERCENT" and m.get("unit") not in ("percent", "percentage_point", "basis_point"):
+                err(f"{where}: PERCENT unit must be percent, percentage_point or basis_point")
         if t == "DATE":
             p = m.get("period")
             if p is not None and not valid_period(p):

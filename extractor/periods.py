@@ -549,7 +549,7 @@ class Resolver:
         y = self._year_of(m[2], ctx)
         if n is None or y is None or not 1 <= n <= 4:
             return None
-        return Period((y, 1), (y, 3 * n))
+        return self._elapsed(Period((y, 1), (y, 3 * n)), 3 * n, m[2], ctx)
 
     def _first_months(self, m: re.Match, ctx: Context) -> Period | None:
         n = _num(m[1])
@@ -559,7 +559,16 @@ class Resolver:
         y = self._year_of(phrase, ctx)
         if y is None or not 1 <= n <= 12:
             return None
-        return Period.point(y, 1) if n == 1 else Period((y, 1), (y, n))
+        return self._elapsed(Period.point(y, 1) if n == 1 else Period((y, 1), (y, n)), n, phrase, ctx)
+
+    @staticmethod
+    def _elapsed(p: Period, months: int, year_phrase: str | None, ctx: Context) -> Period:
+        """"the first 11 months" with no year, reported in January 2025: the first 11 months that
+        have passed, 2024's (a period of a year not yet elapsed is not reported as past)."""
+        a = ctx.anchor
+        if year_phrase or a is None or a.month is None or ctx.future or months <= a.month:
+            return p
+        return p.shift(years=-1)
 
     def _months_ending(self, m: re.Match, ctx: Context) -> Period | None:
         n = _num(m[1])
@@ -828,7 +837,9 @@ def _tense(span: Span) -> tuple[bool, bool]:
         return False, False
     sent = span.sent
     cues = _lex()["future_cues"]
-    future = any(t.lower_ in cues or (t.tag_ == "MD" and t.lower_ in ("will", "shall", "'ll")) for t in sent)
+    # ("rose more strongly than forecast in March", "than expected": a comparison with a past forecast)
+    future = any((t.lower_ in cues and not (t.i > sent.start and t.nbor(-1).lower_ in ("than", "as", "had", "were", "was")))
+                 or (t.tag_ == "MD" and t.lower_ in ("will", "shall", "'ll")) for t in sent)
     tok = span.root
     for _ in range(5):
         if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i:
@@ -843,6 +854,10 @@ def _tense(span: Span) -> tuple[bool, bool]:
         return future and tok.tag_ != "VBD", False
     if tok.tag_ == "VBN" and not any(c.tag_ in ("VBZ", "VBP") for c in aux):
         return future, False
+    if tok.tag_ in ("VBZ", "VBP") and not future and not re.search(r"[.!?:;\"”]\s*$", sent.text):
+        # a headline ("Japan posts ¥421.8 billion trade deficit in December") reports the past in
+        # the present tense
+        return False, False
     return future, tok.tag_ in ("VB", "VBP", "VBZ")
 
 

@@ -11,6 +11,7 @@ setting: ``EXTRACTOR_MODEL``); no model is downloaded at run time.
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 
 import spacy
@@ -32,7 +33,27 @@ class ModelNotInstalled(RuntimeError):
     pass
 
 
-@Language.component("paragraph_breaks", assigns=["token.is_sent_start"])
+class ParagraphBreaks:
+    """Sentence boundaries the parser must keep (see :func:`paragraph_breaks`); no settings."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        return paragraph_breaks(doc)
+
+
+@Language.factory("paragraph_breaks", assigns=["token.is_sent_start"], default_config={})
+def make_paragraph_breaks(nlp: Language, name: str) -> ParagraphBreaks:
+    """A line break ends a sentence, and no sentence starts inside a hyphenated word."""
+    return ParagraphBreaks(name)
+
+
+#: a dateline at the start of a line: "HANOI, October 6 (VNA) –", "BEIJING, Aug. 8 (Xinhua) --",
+#: "SEOUL, Nov 1 (Reuters) -"; the story's first sentence starts after it
+_DATELINE = re.compile(r"(?m)^[A-Z][A-Z .'’-]{1,30},[^\n()]{0,30}\([^\n()]{1,30}\)\s*(?:-{1,2}|–|—)\s*")
+
+
 def paragraph_breaks(doc: Doc) -> Doc:
     """A line break ends a sentence: headlines, datelines and paragraphs without a final stop
     must not run into the next line; and no sentence starts inside a hyphenated word. Runs before
@@ -45,6 +66,10 @@ def paragraph_breaks(doc: Doc) -> Doc:
         elif not tok.whitespace_ and (tok.is_alpha or tok.text in ("-", "‐")) and not doc[i + 1].is_space:
             # a sentence never starts inside a word ("Cross-border" split after "Cross")
             doc[i + 1].is_sent_start = False
+    for m in _DATELINE.finditer(doc.text):
+        tok = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand")
+        if tok is not None and tok.start > 0:
+            doc[tok.start].is_sent_start = True
     return doc
 
 

@@ -61,7 +61,32 @@ def normalise_meta_date(value: str) -> str:
     return y
 
 
+_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _numeric_with_weekday(s: str, weekday: str) -> date | None:
+    """"06/10/2023" on a Friday: 6 October (10 June 2023 was a Saturday). None when both readings,
+    or neither, fall on that weekday."""
+    a, b, y = (int(x) for x in re.split(r"[/.]", s))
+    want = _WEEKDAYS.index(weekday[:3].lower())
+    fits = set()
+    for d, m in ((a, b), (b, a)):
+        try:
+            x = date(y, m, d)
+        except ValueError:
+            continue
+        if x.weekday() == want:
+            fits.add(x)
+    return fits.pop() if len(fits) == 1 else None
+
+
 def parse_date_string(s: str) -> date | None:
+    cjk = re.fullmatch(r"\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*", s)
+    if cjk:
+        try:
+            return date(*(int(x) for x in cjk.groups()))
+        except ValueError:
+            return None
     s = s.strip().replace(",", " ")
     for fmt in ("%Y-%m-%d", "%Y/%m/%d"):
         try:
@@ -97,7 +122,8 @@ def detect(text: str, body: tuple[int, int] | None = None) -> PubDate:
                 continue
             if where == "footer" and s < footer_start:
                 continue
-            d = parse_date_string(m.group("date"))
+            wd = m.groupdict().get("wd")
+            d = _numeric_with_weekday(m.group("date"), wd) if wd else parse_date_string(m.group("date"))
             if d is not None and 1900 <= d.year <= 2200:
                 return PubDate(d.isoformat(), "text", s, e)
     return PubDate(None, "unknown")

@@ -350,6 +350,24 @@ def write_article(db: sqlite_utils.Database, rows: dict[str, Any]) -> None:
         for table in ("sentences", "mentions", "claims"):
             if rows.get(table):
                 db[table].insert_all(rows[table], batch_size=500)
+        # the consistency checks run after the run; until then the article is marked, so that a
+        # run interrupted before them has the next run check it too
+        set_meta(db, UNCHECKED_PREFIX + article["id"], "1")
+
+
+#: meta keys of stored articles the consistency checks have not run over yet
+UNCHECKED_PREFIX = "unchecked:"
+
+
+def unchecked_articles(db: sqlite_utils.Database) -> list[str]:
+    return [r[0][len(UNCHECKED_PREFIX):] for r in db.execute(
+        "select key from meta where key like ? order by key", [UNCHECKED_PREFIX + "%"])]
+
+
+def mark_checked(db: sqlite_utils.Database, article_ids: Iterable[str]) -> None:
+    with immediate(db):
+        for aid in article_ids:
+            db.execute("delete from meta where key = ?", [UNCHECKED_PREFIX + aid])
 
 
 def record_failure(db: sqlite_utils.Database, path: str, reason: str, at: str) -> None:

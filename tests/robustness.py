@@ -41,9 +41,11 @@ def snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """The rows of a store that extraction writes, without timestamps, in a stable order."""
     db = sqlite_utils.Database(db_path)
     out: dict[str, list[tuple]] = {}
-    for table in ("articles", "article_files", "sentences", "mentions", "claims"):
+    for table in ("articles", "article_files", "sentences", "mentions", "claims", "flags"):
+        # (flags too: a resumed run must end with the flags of an uninterrupted one, issue 9)
         out[table] = sorted(
-            tuple((k, v) for k, v in r.items() if k != "extracted_at") for r in db.query(f"select * from [{table}]")
+            tuple((k, v) for k, v in r.items() if k not in ("extracted_at", "created_at") and not (table == "flags" and k == "id"))
+            for r in db.query(f"select * from [{table}]")
         )
     db.conn.close()
     return out
@@ -53,6 +55,8 @@ def article_rows(snap: dict[str, list[tuple]], article_id: str) -> dict[str, lis
     """The rows of one article in a snapshot."""
     out = {}
     for table, rows in snap.items():
+        if table == "flags":
+            continue  # flags are written when a run ends, not with each article
         key = "id" if table == "articles" else "article_id"
         out[table] = [r for r in rows if dict(r)[key] == article_id]
     return out

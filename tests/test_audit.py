@@ -254,7 +254,10 @@ def test_fix_valid(store, assignment, stored):
     ("measure=total", "measure 'total' not in"),
     ("approx=roughly", "approx 'roughly' not"),
     ("modality=rumour", "modality 'rumour' not in"),
-    ("unit=yuan", None),  # a lower-case word is a physical unit name to gold.valid_unit: accepted
+    # issue 3: any lower-case word once passed as a physical unit; units are ISO 4217, the guide's
+    # units or quantulum3's unit names
+    ("unit=yuan", "not an ISO 4217"),
+    ("unit=square metre", None),
     ("unit=US$", "not an ISO 4217"),
     ("value=lots", "not a number"),
     ("change=up 9.8", "malformed JSON"),

@@ -71,12 +71,31 @@ def _break(data: dict, how: str) -> str:
         first_money = next(x for x in data["mentions"] if x["type"] == "MONEY")
         first_money["unit"] = "dollars"
         return "ISO 4217"
+    # issue 3 regressions: problems gold check once let through
+    if how == "duplicate-claim":
+        data["claims"].append(dict(c))
+        return "labeled twice"
+    if how == "claim-unit-word":
+        c["unit"] = "dollars"
+        return "not an ISO 4217 code or a known unit"
+    if how == "percent-unit":
+        first_pct = next(x for x in data["mentions"] if x["type"] == "PERCENT")
+        first_pct["unit"] = "dollars"
+        return "PERCENT unit"
+    if how == "period-backwards":
+        c["period"] = "2011/2010"
+        return "ISO 8601"
+    if how == "range-bounds":
+        first_pct = next(x for x in data["mentions"] if x["type"] == "PERCENT")
+        first_pct.update(value=None, low=5, high=3)
+        return "low <= high"
     raise AssertionError(how)
 
 
 @pytest.mark.parametrize(
     "how", ["quote", "offsets", "indicator", "geo", "geo-list-unsorted", "period", "period-month-13", "change", "missing-field",
-            "mention-text", "overlap", "money-unit"],
+            "mention-text", "overlap", "money-unit", "duplicate-claim", "claim-unit-word", "percent-unit",
+            "period-backwards", "range-bounds"],
 )
 def test_gold_check_finds_each_problem(tmp_path, how):
     gold = tmp_path / "gold"

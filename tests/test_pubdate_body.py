@@ -23,6 +23,9 @@ PUBDATES = [
     ("007_e154a2eea022245b", "2022-11-01", "2022-11-01", "text"),  # "November 1, 2022 9:05 AM GMT+9 Updated"
     ("009_5d0590625db7654f", "2023-10-26", "2023-10-26", "text"),  # "Published: 18:07, October 26, 2023 | ..."
     ("010_87ef545e7f4b934e", None, "2021-04-27", "meta"),
+    ("011_88775acbfe5bd8e6", "2023-10-06", "2023-10-06", "text"),  # "Fri, 06/10/2023 - 16:20"
+    ("013_24ea185e73eee49c", "2024-01-17", "2024-01-17", "text"),  # "2024年01月17日 | Source: Xinhua"
+    ("015_aca90bca9f7ca162", "2024-01-24", "2024-01-24", "text"),  # "Posted: Jan 24, 2024 | 09:12 JST"
 ]
 
 
@@ -51,6 +54,10 @@ def test_publication_date_of_each_seed(aid, in_text, final, how):
         ("chinadaily.com.cn | Updated: 2019-02-18 09:12\nText", "2019-02-18"),
         ("2012-12-07 08:32:10 | Xinhua\nText", "2012-12-07"),
         ("Published: 18:07, October 26, 2023 | Updated: 19:42, October 27, 2023\nText", "2023-10-26"),
+        ("Business > Trade\nFri, 06/10/2023 - 16:20\nHeadline", "2023-10-06"),  # day/month: a Friday
+        ("Sat, 06/10/2023\nHeadline", "2023-06-10"),  # month/day: 10 June 2023 was a Saturday
+        ("Tue, 05/06/2024\nHeadline", None),  # neither reading is a Tuesday: not a date to trust
+        ("2024年01月17日 | Source: Xinhua\nText", "2024-01-17"),
         ("Exports rose 5 percent in March 2019, officials said on June 13, 2019.", None),  # dates in prose
         ("Nothing dated here at all.", None),
     ],

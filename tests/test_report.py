@@ -111,7 +111,8 @@ def test_text_is_complete_and_mentions_are_coloured_by_kind(corpus_report, store
             if m["id"] not in shown:
                 dropped.append(m["id"])
                 assert any(s <= m["start"] and m["end"] <= e for s, e in spans)
-    assert dropped == ["003_270bea5b41e05852:m31"]
+    # (the held-out articles add others of the kind: "Shenzhen" inside "3,000 Shenzhen sellers")
+    assert "003_270bea5b41e05852:m31" in dropped
 
 
 def test_boilerplate_is_marked(corpus_report, store):

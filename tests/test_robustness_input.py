@@ -113,6 +113,17 @@ def test_latin1_is_decoded_as_western_european(tmp_path: Path) -> None:
     assert art.encoding == "cp1252"
 
 
+def test_issue9_short_french_latin1_is_not_baltic(tmp_path: Path) -> None:
+    """A short Latin-1 text whose noise score is a hair lower as cp1257 ("ą 300" for "à 300")."""
+    text = ("Les exportations de la zone euro ont augmenté de 5 % à 300 milliards d'euros, selon l'Insee. "
+            "Café, résumé, naïve, déjà vu. Brazil's exports rose 5 percent to $300 million in 2023, São Paulo "
+            "officials said.")
+    path = tmp_path / "fr.txt"
+    path.write_bytes(text.encode("latin-1"))
+    art = read_article(path)
+    assert art.text == text and art.encoding == "cp1252"
+
+
 def test_cp1252_punctuation_is_decoded(tmp_path: Path) -> None:
     text = "\u201cExports rose 8 percent,\u201d the minister said \u2014 the trade ministry\u2019s figure was \u20ac891 billion.\n"
     path = tmp_path / "quotes.txt"

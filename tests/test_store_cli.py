@@ -201,6 +201,15 @@ def test_quantities_command_rejects_bad_lines():
     assert result.exit_code != 0 and "stdin line 1" in result.output
 
 
+def test_issue2_a_bad_line_does_not_stop_the_lines_after_it():
+    lines = '{"text": "Exports rose 5 percent."}\nnot json\n{"text": "Imports fell 2 percent."}\n'
+    result = CliRunner().invoke(cli, ["quantities"], input=lines)
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert result.exit_code != 0 and len(out) == 3
+    assert out[0]["quantities"][0]["value"] == 5 and out[2]["quantities"][0]["value"] == 2
+    assert out[1]["quantities"] is None and "stdin line 2" in out[1]["error"]
+
+
 def test_unknown_model_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["extract", str(CORPUS), "--db", str(tmp_path / "x.db"), "--model", "no_such_model", "--quiet"])
     assert result.exit_code != 0
