@@ -22,17 +22,20 @@ word lists live in ``extractor/data/claims.yaml``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
 from spacy.language import Language
+from spacy.attrs import LEMMA
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
 from .indicators import IndicatorLinker
 from .periods import Anchor, parse_iso_period
 from .rules import load_data
+from .sentences import doc_text, forget, sentences
 
 SPANS_KEY = "claims"
 
@@ -135,18 +138,24 @@ class ClaimBuilder:
 
     def build(self, doc: Doc, qkey: str = "quantities", dkey: str = "dates") -> list[tuple[Span, dict]]:
         # Doc.text, Doc.ents and Span.sent are recomputed on every access: index them once per document
-        self._text = doc.text
+        self._text = doc_text(doc)
         self._ents = list(doc.ents)
-        self._sents = list(doc.sents)
+        self._sents = sentences(doc)
         self._sent_at = [0] * len(doc)
         for k, sent in enumerate(self._sents):
             for t in range(sent.start, sent.end):
                 self._sent_at[t] = k
         qs = [(s, self._range_midpoint(s._.quantity)) for s in doc.spans.get(qkey, []) if s._.quantity is not None]
         dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None and s._.timex["period"]]
+        self._dates = dates
+        self._mentioned_cache: dict[str, list[tuple[str, float]]] = {}
         self._all_dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None]
         anchor = Anchor.from_iso(doc._.published)
         self._speakers: list[tuple[int, str]] = []
+        # the tokens whose lemma is a reporting verb, found once per document (a Token object per
+        # token of every sentence was most of the cost of looking for credits)
+        lemmas = doc.to_array(LEMMA) if len(doc) else []
+        self._reporting_tokens = [i for i, h in enumerate(lemmas) if int(h) in self._reporting_hashes(doc)]
         self._sent_credits = self._sentence_credits(doc)
         pairs = self._pair_changes(doc, qs)
         attached = set(pairs.values())
@@ -167,6 +176,12 @@ class ClaimBuilder:
             mid = (q["low"] + q["high"]) / 2
             return dict(q, value=int(mid) if float(mid).is_integer() else mid, is_range=True)
         return q
+
+    def _reporting_hashes(self, doc: Doc) -> set[int]:
+        if getattr(self, "_rh_vocab", None) is not doc.vocab:
+            self._rh = {doc.vocab.strings.add(f) for v in self.reporting_verbs for f in (v, v.capitalize(), v.upper())}
+            self._rh_vocab = doc.vocab
+        return self._rh
 
     def _sent_of(self, x: Span | Token) -> Span:
         """The sentence of a span or token (from the per-document index)."""
@@ -573,6 +588,12 @@ class ClaimBuilder:
 
     def _mentioned_indicators(self, text: str) -> list[tuple[str, float]]:
         """Indicators whose alias occurs in a longer text (every alias word present)."""
+        cached = self._mentioned_cache.get(text)
+        if cached is None:
+            cached = self._mentioned_cache[text] = self._mentioned_indicators_uncached(text)
+        return cached
+
+    def _mentioned_indicators_uncached(self, text: str) -> list[tuple[str, float]]:
         from .indicators import _same_word, phrase_words
 
         words = phrase_words(text)
@@ -840,12 +861,15 @@ class ClaimBuilder:
         base = sent.start_char
         if not self.credit_hint.search(self._text, base, sent.end_char):
             return None  # no reporting word: nothing to parse
+        sent_text = self._text[base:sent.end_char]
         for rx in self.credit_patterns:
-            for m in rx.finditer(sent.text):
+            for m in rx.finditer(sent_text):
                 name = self._name_in(doc, base + m.start("who"), base + m.end("who"))
                 if name:
                     return name, "document"
-        for t in sent:
+        lo = bisect_left(self._reporting_tokens, sent.start)
+        hi = bisect_left(self._reporting_tokens, sent.end)
+        for t in (doc[i] for i in self._reporting_tokens[lo:hi]):
             # (a reporting verb the tagger took for a noun still heads its clause: "The IMF forecast that")
             verb_like = t.pos_ == "VERB" or (t.dep_ == "ROOT" and any(c.dep_ == "nsubj" for c in t.children))
             if t.lemma_.lower() in self.reporting_verbs and verb_like:
@@ -1345,7 +1369,7 @@ class ClaimBuilder:
             d.measure = "ratio"  # "R&D intensity reached 2.19 per cent": a ratio to GDP
         if d.measure == "growth" and q["direction"] == "down" and value is not None:
             value = -abs(value)
-        dates = [(s, s._.timex) for s in doc.spans.get("dates", []) if s._.timex is not None and s._.timex["period"]]
+        dates = self._dates
         change = self._change(doc, d.change, q, dates, (d.period or {}).get("period")) if d.change else None
         if change is None and d.measure == "level":
             change = self._flat_change(doc, d, dates)
@@ -1419,6 +1443,7 @@ class ClaimComponent:
             out._.claim = claim
             group.append(out)
         doc.spans[self.spans_key] = group
+        forget(doc)  # the last component: the cached text need not travel with the doc
         return doc
 
     def to_disk(self, path, exclude=()):  # word lists and the catalog are packaged data files

@@ -85,6 +85,7 @@ def normalise_phrase(text: str) -> str:
     return " ".join(phrase_words(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def _same_word(a: str, b: str) -> bool:
     """Exact, or one a derived form of the other ("technology"/"technological", "import"/"imported")."""
     if a == b:

@@ -26,6 +26,7 @@ from typing import Any, Callable
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
+from .sentences import doc_text as cached_text, sentence_of
 from .rules import load_data
 
 SPANS_KEY = "dates"
@@ -835,7 +836,7 @@ def _tense(span: Span) -> tuple[bool, bool]:
     verb the expression hangs on."""
     if not span.doc.has_annotation("DEP"):
         return False, False
-    sent = span.sent
+    sent = sentence_of(span.doc, span.start)
     cues = _lex()["future_cues"]
     # ("rose more strongly than forecast in March", "than expected": a comparison with a past forecast)
     future = any((t.lower_ in cues and not (t.i > sent.start and t.nbor(-1).lower_ in ("than", "as", "had", "were", "was")))
@@ -892,7 +893,7 @@ class PeriodComponent:
         taken = [(sp.start_char, sp.end_char) for sp in doc.spans.get(self.quantities_key, [])]
         group = SpanGroup(doc, name=self.spans_key)
         previous_in_sent: dict[int, Period] = {}
-        doc_text = doc.text  # Doc.text joins every token on each access: read it once
+        doc_text = cached_text(doc)  # Doc.text joins every token on each access: read it once
         todo = list(find_date_spans(doc, taken, doc_text))
         while todo:
             s, e = todo.pop(0)
@@ -902,7 +903,7 @@ class PeriodComponent:
             text = doc_text[s:e]
             junk = _junk(normalise(text))
             has_sents = doc.has_annotation("SENT_START")
-            sent_key = span.sent.start if has_sents else 0
+            sent_key = sentence_of(doc, span.start).start if has_sents else 0
             future, nonpast = _tense(span)
             ctx = Context(anchor=anchor, future=future, nonpast=nonpast, previous=previous_in_sent.get(sent_key))
             period, how = (None, "unresolved") if junk else self._resolve(text, ctx, anchor)

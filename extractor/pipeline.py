@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
+import numpy
 import spacy
+from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -24,6 +27,7 @@ from . import entities as _entities  # noqa: F401  (registers entity_gazetteer, 
 from . import periods as _periods  # noqa: F401  (registers period_resolver)
 from . import quantities as _quantities  # noqa: F401  (registers quantity_finder)
 from .rules import data_digest
+from .sentences import doc_text
 from .settings import model_name
 
 OUR_COMPONENTS = ("paragraph_breaks", "entity_gazetteer", "entity_normalizer", "quantity_finder", "period_resolver", "claim_builder")
@@ -58,15 +62,28 @@ def paragraph_breaks(doc: Doc) -> Doc:
     """A line break ends a sentence: headlines, datelines and paragraphs without a final stop
     must not run into the next line; and no sentence starts inside a hyphenated word. Runs before
     the parser, which keeps these boundaries."""
-    for i, tok in enumerate(doc[:-1]):
-        if "\n" in tok.text or (tok.whitespace_ and "\n" in tok.whitespace_):
-            doc[i + 1].is_sent_start = True
-        elif tok.is_space and "\n" in tok.text:
-            doc[i + 1].is_sent_start = True
-        elif not tok.whitespace_ and (tok.is_alpha or tok.text in ("-", "‐")) and not doc[i + 1].is_space:
-            # a sentence never starts inside a word ("Cross-border" split after "Cross")
-            doc[i + 1].is_sent_start = False
-    for m in _DATELINE.finditer(doc.text):
+    n = len(doc)
+    text = doc_text(doc)
+    if n > 1:
+        # (token attributes read as arrays: a Token object per token was this component's cost)
+        starts = doc.to_array(IDX)
+        after_break = set()
+        pos = text.find("\n")
+        while pos >= 0:
+            i = bisect_right(starts, pos) - 1  # the token holding the line break
+            if i + 1 < n:
+                after_break.add(i + 1)
+            pos = text.find("\n", pos + 1)
+        for k in after_break:
+            doc[k].is_sent_start = True
+        spacy, alpha, space, orth = doc.to_array([SPACY, IS_ALPHA, IS_SPACE, ORTH]).T
+        hyphens = [doc.vocab.strings.add(h) for h in ("-", "‐")]
+        glued = (spacy[:-1] == 0) & ((alpha[:-1] == 1) | numpy.isin(orth[:-1], hyphens)) & (space[1:] == 0)
+        for i in numpy.nonzero(glued)[0]:
+            if i + 1 not in after_break:
+                # a sentence never starts inside a word ("Cross-border" split after "Cross")
+                doc[int(i) + 1].is_sent_start = False
+    for m in _DATELINE.finditer(text):
         tok = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand")
         if tok is not None and tok.start > 0:
             doc[tok.start].is_sent_start = True
@@ -108,7 +125,7 @@ def pipeline_version(model: str | None = None) -> str:
 
 
 #: the modules whose code decides what extraction stores (the CLI, audit, report and bench do not)
-EXTRACTION_MODULES = ("pipeline", "quantities", "numerals", "periods", "entities", "claims", "indicators", "body",
+EXTRACTION_MODULES = ("pipeline", "quantities", "numerals", "periods", "entities", "claims", "indicators", "body", "sentences",
                       "pubdate", "corpus", "html_text", "rules", "extract", "store")
 
 

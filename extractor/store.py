@@ -341,18 +341,31 @@ def write_article(db: sqlite_utils.Database, rows: dict[str, Any]) -> None:
     article = rows["article"]
     with immediate(db):
         delete_article_rows(db, article["id"])
-        db["articles"].upsert(article, pk="id")
-        for f in rows.get("files", []):
-            db["article_files"].upsert(f, pk="path")
+        _insert(db, "articles", [article], replace=True)
+        _insert(db, "article_files", rows.get("files", []), replace=True)
         db.execute(
             "delete from failures where path in (select path from article_files where article_id = ?)", [article["id"]]
         )
         for table in ("sentences", "mentions", "claims"):
-            if rows.get(table):
-                db[table].insert_all(rows[table], batch_size=500)
+            _insert(db, table, rows.get(table) or [])
         # the consistency checks run after the run; until then the article is marked, so that a
         # run interrupted before them has the next run check it too
         set_meta(db, UNCHECKED_PREFIX + article["id"], "1")
+
+
+def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], replace: bool = False) -> None:
+    """Plain ``executemany`` into a table the schema created (sqlite-utils' insert_all inspects the
+    table on every call, most of the cost of storing an article). Lists and dicts are stored as
+    JSON, as sqlite-utils would; a column the table lacks is an error, not a silent ALTER."""
+    if not rows:
+        return
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    verb = "insert or replace" if replace else "insert"
+    sql = f"{verb} into [{table}] ({', '.join(f'[{c}]' for c in cols)}) values ({', '.join('?' * len(cols))})"
+
+    def cell(v: Any) -> Any:
+        return json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list, tuple)) else v
+    db.conn.executemany(sql, [[cell(r.get(c)) for c in cols] for r in rows])
 
 
 #: meta keys of stored articles the consistency checks have not run over yet

@@ -113,19 +113,19 @@ def test_interrupted_run_leaves_whole_articles_and_the_next_run_completes_it(
 def _interrupt_claims_insert(monkeypatch, on_call: int) -> None:
     """Raise KeyboardInterrupt (what Ctrl-C raises) inside write_article, after the article row,
     its sentences and mentions are written and before its claims are: the worst moment."""
-    import sqlite_utils.db
+    import extractor.store
 
-    real = sqlite_utils.db.Table.insert_all
+    real = extractor.store._insert
     calls = {"n": 0}
 
-    def insert_all(self, records, *args, **kwargs):
-        if self.name == "claims":
+    def insert(db, table, rows, replace=False):
+        if table == "claims" and rows:
             calls["n"] += 1
             if calls["n"] == on_call:
                 raise KeyboardInterrupt
-        return real(self, records, *args, **kwargs)
+        return real(db, table, rows, replace=replace)
 
-    monkeypatch.setattr(sqlite_utils.db.Table, "insert_all", insert_all)
+    monkeypatch.setattr(extractor.store, "_insert", insert)
 
 
 def test_interrupt_inside_an_article_write_stores_none_of_it(tmp_path: Path, nlp, monkeypatch) -> None:
