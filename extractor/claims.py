@@ -262,6 +262,10 @@ class ClaimBuilder:
         if q["unit"] == "count" and not candidates:
             # "12,202 technology contracts": the count's own noun says what it counts
             candidates = self._link(span, link_units, keep_numbers=False)
+            verb = span.root.head
+            if not candidates and verb.pos_ == "VERB" and span.root.dep_ in ("dobj", "nsubjpass", "attr"):
+                # "China granted 907,000 invention patents": the verb says which count
+                candidates = self.linker.link(f"{verb.text} {self._link_text(span)}", link_units)
         if not candidates or self._is_place_phrase(phrase):
             alt = self._verb_phrase(doc, span)
             if alt:
@@ -435,6 +439,9 @@ class ClaimBuilder:
             return None  # the parser's phrase is in the fragment already
         if any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in frag):
             return None  # a clause with its own verb: the parser's reading stands
+        if any(t.dep_ == "conj" and frag.start - 3 <= t.head.i < frag.start and t.head.pos_ in ("NOUN", "PROPN")
+               and t.head.ent_type_ not in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL") for t in frag):
+            return None  # "imports and exports reaching 2.14 trillion yuan": one phrase, not two
         words = [t for t in frag if t.pos_ in ("NOUN", "PROPN", "ADJ") and not t.like_num and t.ent_type_ not in ("MONEY", "PERCENT", "DATE", "CARDINAL")]
         if not words or words[-1].i < frag.end - 3:
             return None
@@ -879,7 +886,11 @@ class ClaimBuilder:
                     if who is None:
                         continue
                     if who.lemma_.lower() in self.unnamed:
-                        return None, "unnamed"  # "an official at the statistics bureau told reporters"
+                        sub_span = doc[who.left_edge.i: who.right_edge.i + 1]
+                        if who.i > who.left_edge.i or not any(e.label_ in ("ORG", "PERSON") for e in self._ents_in(sub_span)):
+                            return None, "unnamed"  # "an official at the statistics bureau told reporters"
+                        # "Economists polled by Reuters": a poll the text names (its forecast only)
+                        return sub_span.text, "forecaster"
                     if t.lemma_.lower() in self.forecast_cues and not any(
                             e.label_ in ("ORG", "PERSON") for e in self._ents_in(doc[who.left_edge.i: who.right_edge.i + 1])):
                         continue  # "exports are expected to fall": no forecaster named
@@ -1150,13 +1161,13 @@ class ClaimBuilder:
                     d.candidates = [(f"{fam}.{flow}", 0.75)]
             # "Sweden (3.39 per cent), Austria (3.19 per cent)", "Germany alone spent 110 billion euros":
             # a figure whose phrase names only a place (or nothing) goes on with the paragraph's topic
-            if ref is None and not d.candidates and same_para_prev is not None and same_para_prev.candidates \
-                    and (d.phrase is None or self._is_place_phrase(d.phrase) or not self._link_text(d.phrase).strip()
-                         or self._topicless(d)) \
-                    and _unit_kind(d.q["unit"]) == _unit_kind(same_para_prev.q["unit"]):
-                d.candidates = [(i, round(sc * 0.9, 3)) for i, sc in same_para_prev.candidates]
-                if d.measure in ("level",) and same_para_prev.measure in ("ratio", "share", "price"):
-                    d.measure = same_para_prev.measure
+            topic = self._topic_before(d, drafts) if ref is None and not d.candidates and (
+                d.phrase is None or self._is_place_phrase(d.phrase) or not self._link_text(d.phrase).strip()
+                or self._topicless(d) or self._names_who(d.phrase)) else None
+            if topic is not None:
+                d.candidates = [(i, round(sc * 0.9, 3)) for i, sc in topic.candidates]
+                if d.measure in ("level",) and topic.measure in ("ratio", "share", "price"):
+                    d.measure = topic.measure
                 d.extra["topic_from_previous"] = True
             # where: the paragraph's subject place, else the article's
             if not d.geo:
@@ -1229,6 +1240,33 @@ class ClaimBuilder:
         return {"period": p.iso, "period_start": p.first_day.isoformat() if p.first_day else None,
                 "period_end": p.last_day.isoformat() if p.last_day else None, "text": d.period.get("text")}
 
+    def _topic_before(self, d: Draft, drafts: list[Draft]) -> Draft | None:
+        """The figure before ``d`` in its paragraph (else the previous paragraph's last) that names
+        what it measures in the same kind of unit: the topic a list of places goes on with
+        ("exceeded the 3 per cent mark: Sweden (3.39 per cent), Austria (3.19 per cent)")."""
+        kind = _unit_kind(d.q["unit"])
+        earlier = [x for x in drafts if x.index < d.index]
+        same_para = [x for x in earlier if x.para == d.para]
+        for x in reversed(same_para):
+            if x.candidates and _unit_kind(x.q["unit"]) == kind:
+                return x
+        prev_paras = [x for x in earlier if x.para < d.para]
+        if prev_paras:
+            last_para = prev_paras[-1].para
+            for x in reversed([x for x in prev_paras if x.para == last_para]):
+                if x.candidates and _unit_kind(x.q["unit"]) == kind:
+                    return x
+        return None
+
+    def _names_who(self, phrase: Span) -> bool:
+        """"Economists polled by Reuters had expected a rise of 0.5 per cent": the phrase names who
+        expects or says, not what is measured."""
+        root = phrase.root
+        if not (root.ent_type_ in ("PERSON", "ORG", "NORP") or root.lemma_.lower() in self.unnamed):
+            return False
+        verb = root.head
+        return verb.lemma_.lower() in self.reporting_verbs or verb.lemma_.lower() in self.forecast_cues
+
     def _topicless(self, d: Draft) -> bool:
         """The phrase holds no word of any indicator alias ("Applications from China", "the figure")."""
         words = [w for w in self._link_text(d.phrase).lower().split() if len(w) > 2]
@@ -1241,10 +1279,12 @@ class ClaimBuilder:
 
     @staticmethod
     def _bare_flow(d: Draft) -> str | None:
-        """"Exports", "imports": a flow word with nothing else (no place, no product)."""
+        """"Exports", "imports", "export value": a flow word with nothing else (no place, no product)."""
+        from .indicators import NEUTRAL
+
         if d.phrase is None:
             return None
-        words = [t.lower_ for t in d.phrase if not (t.is_punct or t.is_stop)]
+        words = [t.lower_ for t in d.phrase if not (t.is_punct or t.is_stop) and t.lower_ not in NEUTRAL]
         if words in (["exports"], ["export"]):
             return "exports"
         if words in (["imports"], ["import"]):
@@ -1302,7 +1342,8 @@ class ClaimBuilder:
         text = self._text
         sents = self._sents
         figure_sents = {d.sent_start for d in drafts}
-        credits = {st: c for st, c in self._sent_credits.items() if c[0]}
+        # (a forecaster's credit is for its forecast, not for the figures around it)
+        credits = {st: c for st, c in self._sent_credits.items() if c[0] and c[1] != "forecaster"}
         runs: list[list[int]] = []
         cur: list[int] = []
         last_para = None

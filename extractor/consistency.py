@@ -463,6 +463,28 @@ def article_relations(figs: list[Figure]) -> list[dict]:
     return out
 
 
+#: a figure stated by up to this many articles is checked against each of the others; beyond it,
+#: against the group's median figure (pairs grow with the square: 2,000 articles on one
+#: indicator, place and period would make two million relations)
+PAIRWISE_UP_TO = 8
+
+
+def _against_consensus(fs: list[Figure], wanted: set[str] | None) -> list[dict]:
+    """Each figure against the median of the others stating the same thing (the most confident at
+    the median): one relation per figure, on the figure when it disagrees."""
+    ordered = sorted(fs, key=lambda f: (f.value, -f.confidence, f.article_id))
+    ref = ordered[(len(ordered) - 1) // 2]
+    out = []
+    for f in fs:
+        if f is ref or f.article_id == ref.article_id:
+            continue
+        if wanted is not None and f.article_id not in wanted and ref.article_id not in wanted:
+            continue
+        out.append(_pair("corpus.conflict", ref, f, f, "sources disagree (against the median of "
+                         f"{len(fs)} statements)"))
+    return out
+
+
 def corpus_relations(figs: list[Figure], article_ids: Sequence[str] | None = None) -> list[dict]:
     """Pairs of figures from different articles on the same indicator, geo, partner, period, unit and
     measure. With ``article_ids``, only pairs with at least one figure from those articles."""
@@ -474,6 +496,9 @@ def corpus_relations(figs: list[Figure], article_ids: Sequence[str] | None = Non
     wanted = set(article_ids) if article_ids is not None else None
     out = []
     for fs in groups.values():
+        if len({f.article_id for f in fs}) > PAIRWISE_UP_TO:
+            out.extend(_against_consensus(fs, wanted))
+            continue
         for a, b in combinations(fs, 2):
             if a.article_id == b.article_id:
                 continue

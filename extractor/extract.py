@@ -8,6 +8,7 @@ shifted back into the stored article text, so ``text[start:end]`` equals every s
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 import signal
@@ -457,6 +458,31 @@ def _record_files(db: sqlite_utils.Database, preps: list[Prepared]) -> None:
             db.execute("delete from failures where path = ?", [f])
 
 
+_PIECE_KEY = "extractor.piece"
+
+
+class _Piece(str):
+    """A piece of article text on its way to a worker process, with what the pipeline needs."""
+
+    def __new__(cls, text: str, published: str | None, piece: int) -> "_Piece":
+        obj = super().__new__(cls, text)
+        obj.published = published
+        obj.piece = piece
+        return obj
+
+    def __reduce__(self):
+        return (_Piece, (str(self), self.published, self.piece))
+
+
+def _make_piece_doc(nlp: Language, text: str) -> Doc:
+    """``nlp.make_doc`` in the worker processes: the Doc of a piece, with its publication date."""
+    doc = Language.make_doc(nlp, str(text))
+    if isinstance(text, _Piece):
+        doc._.published = text.published
+        doc.user_data[_PIECE_KEY] = text.piece
+    return doc
+
+
 def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path: str | Path, version: str,
          workers: int, summary: Summary, strict: bool, progress: Callable[[int], None] | None) -> None:
     """Run the pipeline over the articles' bodies and store each article in its own transaction.
@@ -500,9 +526,21 @@ def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path
             doc._.published = p.pubdate.value
             yield doc, k
 
+    def texts() -> Iterator[str]:
+        for k, (i, s, e) in enumerate(pieces):
+            yield _Piece(processing_text(todo[i].article.text[s:e]), todo[i].pubdate.value, k)
+
     def processed() -> Iterator[tuple[Doc, int]]:
         if workers > 1:
-            yield from nlp.pipe(made(range(len(pieces))), as_tuples=True, batch_size=BATCH_SIZE, n_process=workers)
+            # the workers tokenize: texts (with the publication date and piece number) go to them,
+            # not Docs the main process would have to make and serialise (issue 8: the main process
+            # was the bottleneck with 2 workers on 2 CPUs)
+            nlp.make_doc = functools.partial(_make_piece_doc, nlp)
+            try:
+                for doc in nlp.pipe(texts(), batch_size=BATCH_SIZE, n_process=workers):
+                    yield doc, doc.user_data.pop(_PIECE_KEY)
+            finally:
+                del nlp.make_doc  # the class's own method again
             return
         limit = settings.ARTICLE_TIMEOUT
         for lo in range(0, len(pieces), BATCH_SIZE):

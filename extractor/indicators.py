@@ -25,18 +25,15 @@ _STOP = {
     "for", "to", "from", "with", "by", "as", "at", "and", "or", "s", "between", "into", "along", "across", "among",
     "which", "whose", "such", "other", "all", "both", "each", "per", "than",
 }
-#: words that do not change what is measured: ignored when counting how much of a phrase an alias covers
-NEUTRAL = {
-    "total", "overall", "value", "volume", "goods", "merchandise", "combined", "annual", "gross", "nominal",
-    "aggregate", "sum", "amount", "figure", "growth", "increase", "rise", "share", "proportion", "rate",
-    "level", "year", "month", "quarter", "country", "nation", "province", "city", "region", "national",
-    "provincial", "municipal", "local", "domestic", "whole", "entire", "record", "new", "same", "period",
-    "first", "last", "past", "half", "it", "they", "alone", "also", "further", "slightly", "global",
-    "intra", "member", "state", "record", "estimated", "preliminary", "rest", "world", "extra", "alone",
-    "bloc", "district", "municipality", "territory",
-}
-#: for a money value, the contracts or deals are what the money is the value of
-NEUTRAL_FOR_MONEY = {"contract", "deal", "order", "agreement", "worth"}
+def _linker_words() -> tuple[frozenset[str], frozenset[str]]:
+    raw = load_data("linker.yaml")
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), list) for k in ("neutral", "neutral_for_money")):
+        raise RuleFileError("linker.yaml: expected lists 'neutral' and 'neutral_for_money'")
+    return frozenset(str(w).lower() for w in raw["neutral"]), frozenset(str(w).lower() for w in raw["neutral_for_money"])
+
+
+#: words that do not change what is measured, and for money the contracts it is the value of (linker.yaml)
+NEUTRAL, NEUTRAL_FOR_MONEY = _linker_words()
 _IRREGULAR = {"goods": "goods", "services": "service", "statistics": "statistics", "sales": "sale", "news": "news",
               "electronics": "electronics", "proceeds": "proceeds", "earnings": "earnings", "economics": "economics"}
 

@@ -223,6 +223,14 @@ class Resolver:
                 r"the same year|a year earlier|a year ago|" + YEAR + r")"
         self.rules: list[tuple[re.Pattern, Callable]] = [
             (re.compile(rf"^(?:the )?(?:same period|corresponding period|same time|same month|same quarter)( of| in)? (?:last year|a year (?:earlier|ago)|the previous year|the prior year)$"), self._same_period_last_year),
+            # issue 5 regressions: forms once left unresolved
+            (re.compile(r"^(?:the |a )?year[- ]ago(?: period| month| quarter| level| figure)?$"), self._same_period_last_year),
+            (re.compile(r"^(last|this|next|the previous|the past) week$"), self._week),
+            (re.compile(rf"^(?:the )?week (?:ending|ended|to|through)(?: on)? (.+)$"), self._week_ending),
+            (re.compile(rf"^(?:the )?(?:next|coming) ({N}) (years|months)$"), self._next_n),
+            (re.compile(rf"^(?:the )?(?:year|twelve months|12 months) (?:ending|ended|to|through|until)(?: in)? ({M})(?:,? ({YEAR}))?$"), lambda m, c: self._months_ending_n(12, m[1], m[2], c)),
+            (re.compile(rf"^(?:the )?(?:fiscal|financial) ({YEAR})$"), lambda m, c: Period.point(int(m[1]))),
+            (re.compile(r"^(end)[- ](.+)$"), self._part_of),
             (re.compile(rf"^(?:since|from) (?:the )?({YEAR})s$"), lambda m, c: Period(((int(m[1])),), None)),
             (re.compile(rf"^(?:the )?({YEAR})s$"), lambda m, c: Period((int(m[1]),), (int(m[1]) + 9,))),
             (re.compile(rf"^(?:the )?'?(\d)0s$"), lambda m, c: Period((1900 + int(m[1]) * 10,), (1909 + int(m[1]) * 10,))),
@@ -484,6 +492,37 @@ class Resolver:
         return Period.point(*_add_months(a.year, a.month, n))
 
     # -- rule handlers -------------------------------------------------------------------------
+
+    def _week(self, m: re.Match, ctx: Context) -> Period | None:
+        """"last week": the Monday-to-Sunday week before the publication week."""
+        a = ctx.anchor
+        if a is None or a.date is None:
+            return None
+        shift = {"last": -1, "the previous": -1, "the past": -1, "this": 0, "next": 1}[m[1]]
+        monday = a.date - timedelta(days=a.date.weekday()) + timedelta(weeks=shift)
+        sunday = monday + timedelta(days=6)
+        return Period((monday.year, monday.month, monday.day), (sunday.year, sunday.month, sunday.day))
+
+    def _week_ending(self, m: re.Match, ctx: Context) -> Period | None:
+        """"the week ended July 4": the seven days to that day."""
+        end = self.resolve_core(m[1], ctx)
+        if end is None or end.end is None or len(end.end) < 3:
+            return None
+        last = date(*end.end)
+        first = last - timedelta(days=6)
+        return Period((first.year, first.month, first.day), end.end)
+
+    def _next_n(self, m: re.Match, ctx: Context) -> Period | None:
+        """"the next five years" from 2025: 2026/2030; months likewise, from the month after."""
+        n = _num(m[1])
+        a = ctx.anchor
+        if n is None or a is None:
+            return None
+        if m[2] == "years":
+            return Period((a.year + 1,), (a.year + n,))
+        if a.month is None:
+            return None
+        return Period(_add_months(a.year, a.month, 1), _add_months(a.year, a.month, n))
 
     def _year_of(self, phrase: str | None, ctx: Context) -> int | None:
         if not phrase:

@@ -350,7 +350,7 @@ def write_article(db: sqlite_utils.Database, rows: dict[str, Any]) -> None:
             _insert(db, table, rows.get(table) or [])
         # the consistency checks run after the run; until then the article is marked, so that a
         # run interrupted before them has the next run check it too
-        set_meta(db, UNCHECKED_PREFIX + article["id"], "1")
+        db.conn.execute("insert or replace into meta (key, value) values (?, '1')", [UNCHECKED_PREFIX + article["id"]])
 
 
 def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], replace: bool = False) -> None:
@@ -362,10 +362,14 @@ def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], replace: bo
     cols = list(dict.fromkeys(k for r in rows for k in r))
     verb = "insert or replace" if replace else "insert"
     sql = f"{verb} into [{table}] ({', '.join(f'[{c}]' for c in cols)}) values ({', '.join('?' * len(cols))})"
+    structured = {c for c in cols if any(type(r.get(c)) in (dict, list, tuple) for r in rows)}
+    if not structured:
+        db.conn.executemany(sql, [tuple(map(r.get, cols)) for r in rows])
+        return
 
     def cell(v: Any) -> Any:
         return json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list, tuple)) else v
-    db.conn.executemany(sql, [[cell(r.get(c)) for c in cols] for r in rows])
+    db.conn.executemany(sql, [[cell(r.get(c)) if c in structured else r.get(c) for c in cols] for r in rows])
 
 
 #: meta keys of stored articles the consistency checks have not run over yet

@@ -381,3 +381,22 @@ def test_corpus_flags(corpus_store):
     # Guangdong's figures are consistent: no flag on article 003
     assert not [f for f in flags if f["article_id"] == GD]
     assert corpus_store["flags"].count == len(flags)
+
+
+def test_issue8_many_sources_on_one_figure_are_checked_against_their_median(tmp_path):
+    """2,000 articles stating one indicator, place and period made two million pairwise relations
+    (the bench run spent most of its time storing them): beyond a few sources, each figure is
+    checked against the median one."""
+    from extractor.consistency import PAIRWISE_UP_TO
+
+    n = PAIRWISE_UP_TO + 12
+    rows = [claim(f"k{i}", 4.62e12, "US$4.62 trillion", "trade.total", unit="USD", geo="CN", period="2018",
+                  article_id=f"A{i:02d}") for i in range(n - 1)]
+    rows.append(claim("odd", 4.2e12, "US$4.2 trillion", "trade.total", unit="USD", geo="CN", period="2018",
+                      article_id="Z", confidence=0.5))
+    db = build(tmp_path, rows)
+    rels = only(relations(db), "corpus.conflict")
+    assert len(rels) == n - 1  # linear, not n * (n - 1) / 2
+    bad = [r for r in rels if not r["ok"]]
+    assert [r["claim_key"] for r in bad] == ["odd"]
+    assert [f["claim_key"] for f in run_checks(db)] == ["odd"]

@@ -243,3 +243,24 @@ def test_extraction_runs_the_consistency_checks(corpus_db):
     db = sqlite_utils.Database(corpus_db)
     flags = list(db.query("select * from flags"))
     assert any(f["article_id"] == "001_a98aa1da957942e1" for f in flags)
+
+
+def test_issue8_two_workers_store_what_one_stores(tmp_path, nlp):
+    """With workers the texts go to the worker processes with their publication date and piece
+    number (they tokenize); the store must equal a one-process run, relative periods included
+    (003 is dated by its sidecar: "last month" is 2019-01)."""
+    from .robustness import snapshot
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("003_270bea5b41e05852", "004_f21e5918f760a7ed", "009_5d0590625db7654f"):
+        for f in CORPUS.glob(f"{name}.*"):
+            shutil.copy(f, corpus / f.name)
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    extract([corpus], one, nlp=nlp)
+    s = extract([corpus], two, nlp=nlp, workers=2)
+    assert (s.processed, s.failed) == (3, 0)
+    assert snapshot(two) == snapshot(one)
+    periods = {r[0] for r in sqlite_utils.Database(two).execute(
+        "select period from claims where article_id = '003_270bea5b41e05852'")}
+    assert "2019-01" in periods
