@@ -175,7 +175,7 @@ def next_claim(db: sqlite_utils.Database, **filters: Any) -> dict | None:
 
 
 def human(value: float | None, unit: str | None = None, approx: str | None = None) -> str:
-    """389140000000, CNY -> '389.14 billion CNY'; a hedge shows as a prefix."""
+    """123450000000, CNY -> '123.45 billion CNY'; a hedge shows as a prefix."""
     if value is None:
         return "-"
     a = abs(value)
@@ -235,7 +235,7 @@ def parse_value(name: str, raw: str, text: str | None = None) -> Any:
         try:
             v = float(raw.replace(",", "").replace("_", ""))
         except ValueError:
-            raise AuditError(f"value {raw!r} is not a number (give it with its scale: 389.14e9)") from None
+            raise AuditError(f"value {raw!r} is not a number (give it with its scale: 123.45e9)") from None
         if not math.isfinite(v):
             raise AuditError(f"value {raw!r} is not finite")
         return _number(v)

@@ -58,6 +58,19 @@ def _para_bounds(text: str, pos: int) -> tuple[int, int]:
     return s, (len(text) if e < 0 else e)
 
 
+def _same_months_in(year: str, period: str | None, days: bool) -> str | None:
+    """``period``'s months (and days, with ``days``) in ``year``: "the same month of 2019" beside a
+    2021-03 figure is 2019-03; "the same period of 2022" beside 2023-01/2023-09 is 2022-01/2022-09.
+    None for a period at year precision or spanning years."""
+    if not period:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}(?:-\d{2})?" if days else r"\d{4}-\d{2}", period):
+        return year + period[4:]
+    if re.fullmatch(r"(\d{4})(-\d{2})/\1(-\d{2})", period):
+        return f"{year}{period[4:7]}/{year}{period[-3:]}"
+    return None
+
+
 def _unit_kind(unit: str | None) -> str | None:
     if not unit:
         return None
@@ -119,6 +132,7 @@ class ClaimBuilder:
         self.basis_before = re.compile(r["basis_before"], re.I)
         self.same_period_of = re.compile(r["same_period_of"], re.I)
         self.value_of_before = re.compile(r["value_of_before"], re.I)
+        self.earlier_value_before = re.compile(r["earlier_value_before"])
         self.measured_after = re.compile(r["measured_after"], re.I)
         self.credit_patterns = [re.compile(p) for p in r["credit_patterns"]]
         # a cheap test before parsing a sentence for a credit: a reporting verb in any form, or a
@@ -146,10 +160,9 @@ class ClaimBuilder:
             for t in range(sent.start, sent.end):
                 self._sent_at[t] = k
         qs = [(s, self._range_midpoint(s._.quantity)) for s in doc.spans.get(qkey, []) if s._.quantity is not None]
-        dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None and s._.timex["period"]]
-        self._dates = dates
-        self._mentioned_cache: dict[str, list[tuple[str, float]]] = {}
         self._all_dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None]
+        self._dates = dates = [(s, t) for s, t in self._all_dates if t["period"]]
+        self._mentioned_cache: dict[str, list[tuple[str, float]]] = {}
         anchor = Anchor.from_iso(doc._.published)
         self._speakers: list[tuple[int, str]] = []
         # the tokens whose lemma is a reporting verb, found once per document (a Token object per
@@ -272,7 +285,7 @@ class ClaimBuilder:
                 alt_c = self.linker.link(alt, link_units)
                 if alt_c:
                     candidates = alt_c
-        if phrase is not None and candidates and self._bare_flow_words(phrase):
+        if phrase is not None and candidates and self._flow_only(phrase):
             # "the "new three" items saw exports jump 52.7 percent": the subject of the verb above
             # names the product whose flow it is
             upper = phrase.root.head
@@ -281,7 +294,7 @@ class ClaimBuilder:
                 subj = self._subject(upper)
                 if subj is not None and not (phrase.start <= subj.i < phrase.end):
                     np = self._np(doc, subj, exclude=None)
-                    prod = self.linker.link(self._link_text(np, keep_numbers=True) + " " + self._bare_flow_words(phrase), link_units)
+                    prod = self.linker.link(self._link_text(np, keep_numbers=True) + " " + self._flow_only(phrase), link_units)
                     if prod and prod[0][0] != candidates[0][0] and not prod[0][0].startswith("trade."):
                         candidates = prod
                     break
@@ -324,7 +337,6 @@ class ClaimBuilder:
         if not source:
             source = self._quote_speaker(doc, q["start"])
             source_how = "quote" if source else "none"
-        pre = self._text[max(sent.start_char, q["start"] - 14):q.get("approx_start") or q["start"]].lower()
         d = Draft(
             index=i, span=span, q=q, change=change, measure=measure, phrase=phrase, candidates=candidates,
             geo=geo, partner=partner, geo_how=geo_how, period=period, period_how=period_how, source=source,
@@ -336,10 +348,7 @@ class ClaimBuilder:
             and phrase.root.lemma_.lower() in ("share", "proportion", "portion", "percentage")))  # "Their share of total exports"
         d.share_of_previous = measure == "share" and self._participle_share(doc, span)
         pre_long = self._text[max(sent.start_char, (q.get("approx_start") or q["start"]) - 40):q.get("approx_start") or q["start"]].lower()
-        d.basis_of_previous = bool(re.search(
-            r"\b(?:up|down)?\s*from\s+(?:an?\s+)?(?:(?:upwardly |downwardly )?revised\s+)?$|\b(?:up|down)?\s*from\s*$"
-            r"|\b(?:compared (?:with|to)|against|versus|than(?: the| a)?)\s+(?:an?\s+)?(?:(?:upwardly |downwardly )?revised\s+|record\s+|peak\s+)?$"
-            r"|\bfrom\s+(?:an?\s+|the\s+)?(?:record|peak|high|low|revised)\s+(?:high\s+|low\s+)?(?:of\s+)?$", pre_long))
+        d.basis_of_previous = bool(self.earlier_value_before.search(pre_long))
         return d
 
     # -- measure ---------------------------------------------------------------------------------------
@@ -1071,13 +1080,7 @@ class ClaimBuilder:
                 same = self.same_period_of.search(text[max(c["end"], ds.start_char - 40):ds.start_char])
                 if same and re.fullmatch(r"\d{4}", d["period"] or ""):
                     # "up 16 percent from the same month of 2019": the claim's month in that year
-                    y = d["period"]
-                    if period and re.fullmatch(r"\d{4}-\d{2}(?:-\d{2})?", period):
-                        basis = y + period[4:]
-                    elif period and re.fullmatch(r"(\d{4})(-\d{2})/\1(-\d{2})", period):
-                        basis = f"{y}{period[4:7]}/{y}{period[-3:]}"  # "the same period of 2019" for Jan-May
-                    else:
-                        basis = y
+                    basis = _same_months_in(d["period"], period, days=True) or d["period"]
                     break
         return {"value": abs(c["value"]) if c["value"] is not None else None, "unit": c["unit"],
                 "direction": c["direction"], "basis": basis}
@@ -1152,7 +1155,7 @@ class ClaimBuilder:
                 if not d.geo:
                     d.geo, d.geo_how = ref.geo, "previous"
                 d.partner = d.partner or ref.partner
-            # "Exports totaled $891.1 billion" after a figure on a product group: that group's exports
+            # "Exports totaled $123.4 billion" after a figure on a product group: that group's exports
             if ref is None and same_para_prev is not None and not d.geo and self._bare_flow(d):
                 fam = same_para_prev.candidates[0][0].split(".")[0] if same_para_prev.candidates else None
                 flow = self._bare_flow(d)
@@ -1204,17 +1207,8 @@ class ClaimBuilder:
             lead = self._text[max(0, start - 30):start] if isinstance(start, int) else ""
             if re.search(r"\bthe same (?:period|months?|quarter|time) (?:of|in)\s+$", lead, re.I):
                 # "US$12.4 billion in the same period of 2022": the figures' months in that year
-                y = own_text.strip()
-                bp = base["period"]
-                if re.fullmatch(r"(\d{4})(-\d{2})/\1(-\d{2})", bp):
-                    iso = f"{y}{bp[4:7]}/{y}{bp[-3:]}"
-                elif re.fullmatch(r"\d{4}-\d{2}", bp):
-                    iso = y + bp[4:]
-                else:
-                    return None
-                p = parse_iso_period(iso)
-                return {"period": iso, "period_start": p.first_day.isoformat() if p.first_day else None,
-                        "period_end": p.last_day.isoformat() if p.last_day else None, "text": own_text}
+                iso = _same_months_in(own_text.strip(), base["period"], days=False)
+                return dict(parse_iso_period(iso).fields(), text=own_text) if iso else None
         m = self._ANAPHORIC_DATE.match(" ".join(own_text.lower().split()))
         if m is None:
             return None
@@ -1237,8 +1231,7 @@ class ClaimBuilder:
             p = p.shift(months=-1 if unit == "month" else -3)
         else:
             return None
-        return {"period": p.iso, "period_start": p.first_day.isoformat() if p.first_day else None,
-                "period_end": p.last_day.isoformat() if p.last_day else None, "text": d.period.get("text")}
+        return dict(p.fields(), text=d.period.get("text"))
 
     def _topic_before(self, d: Draft, drafts: list[Draft]) -> Draft | None:
         """The figure before ``d`` in its paragraph (else the previous paragraph's last) that names
@@ -1273,23 +1266,23 @@ class ClaimBuilder:
         return not any(self.linker.aliases_near([w]) for w in words)
 
     @staticmethod
-    def _bare_flow_words(phrase: Span) -> str | None:
-        words = [t.lower_ for t in phrase if not (t.is_punct or t.is_stop)]
-        return words[0] if words in (["exports"], ["imports"], ["export"], ["import"]) else None
-
-    @staticmethod
-    def _bare_flow(d: Draft) -> str | None:
-        """"Exports", "imports", "export value": a flow word with nothing else (no place, no product)."""
-        from .indicators import NEUTRAL
-
-        if d.phrase is None:
+    def _flow_only(phrase: Span | None, ignore: frozenset[str] = frozenset()) -> str | None:
+        """"exports" or "imports" when the phrase is that flow word and nothing else (no place, no
+        product) but words in ``ignore``."""
+        if phrase is None:
             return None
-        words = [t.lower_ for t in d.phrase if not (t.is_punct or t.is_stop) and t.lower_ not in NEUTRAL]
+        words = [t.lower_ for t in phrase if not (t.is_punct or t.is_stop) and t.lower_ not in ignore]
         if words in (["exports"], ["export"]):
             return "exports"
         if words in (["imports"], ["import"]):
             return "imports"
         return None
+
+    def _bare_flow(self, d: Draft) -> str | None:
+        """"Exports", "imports", "export value": a flow word with nothing else but neutral words."""
+        from .indicators import NEUTRAL
+
+        return self._flow_only(d.phrase, NEUTRAL)
 
     def _inherited_period(self, doc: Doc, d: Draft, drafts: list[Draft]) -> tuple[dict | None, str]:
         text = self._text

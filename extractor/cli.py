@@ -156,7 +156,7 @@ def quantities(model) -> None:
 
     Example:
 
-        echo '{"text": "Exports rose 8.1 percent to $891.1 billion."}' | extractor quantities
+        echo '{"text": "Exports rose 8.1 percent to $123.4 billion."}' | extractor quantities
     """
     from .pipeline import build
     from .quantities import quantities as qs

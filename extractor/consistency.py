@@ -13,8 +13,8 @@ within an article (flag names ``article.*``, replaced when the article is re-ext
 across the corpus (``corpus.*``, kept on re-extraction because they are keyed by claim_key)
     ``corpus.conflict``        two articles giving the same figure with different values
 
-Tolerance. Every stated figure is only as exact as its last digit: "630.2 billion" is anything in
-630.15-630.25 billion, so it carries an uncertainty of half a unit of its last stated digit (read
+Tolerance. Every stated figure is only as exact as its last digit: "512.4 billion" is anything in
+512.35-512.45 billion, so it carries an uncertainty of half a unit of its last stated digit (read
 from the value's surface text, e.g. ``claims.text``, else from the value's significant digits). A
 hedged figure ("about", "more than", "nearly") carries another ``HEDGE_SLACK`` of its value. A
 relation holds when its two sides differ by no more than the sum of the uncertainties propagated
@@ -106,9 +106,9 @@ class Figure:
 def stated_precision(value: float, text: str | None = None) -> float:
     """Half a unit of the last digit the figure was stated with.
 
-    From the surface ``text`` when it holds the number ("389.14 billion" -> 0.005e9, "$8,000" -> 0.5),
+    From the surface ``text`` when it holds the number ("123.45 billion" -> 0.005e9, "$7,000" -> 0.5),
     else from ``value``: its decimals below 10,000 ("15.2" -> 0.05, "10" -> 0.5), its significant
-    digits above (389140000000 -> 0.5e7, read as "389.14 billion").
+    digits above (123450000000 -> 0.5e7, read as "123.45 billion").
     """
     v = abs(value)
     if v == 0:

@@ -103,6 +103,11 @@ class Period:
     def last_day(self) -> date | None:
         return _last_day(self.end) if self.end else None
 
+    def fields(self) -> dict[str, str | None]:
+        """``period`` (ISO 8601) with the ``period_start``/``period_end`` dates stored for queries."""
+        return {"period": self.iso, "period_start": self.first_day.isoformat() if self.first_day else None,
+                "period_end": self.last_day.isoformat() if self.last_day else None}
+
     def shift(self, years: int = 0, months: int = 0, days: int = 0) -> "Period":
         return Period(
             _shift(self.start, years, months, days) if self.start else None,
@@ -963,9 +968,7 @@ class PeriodComponent:
                 "start": s,
                 "end": e,
                 "text": text,
-                "period": period.iso if period else None,
-                "period_start": period.first_day.isoformat() if period and period.first_day else None,
-                "period_end": period.last_day.isoformat() if period and period.last_day else None,
+                **(period.fields() if period else {"period": None, "period_start": None, "period_end": None}),
                 "how": how,
             }
             group.append(span)

@@ -863,7 +863,7 @@ class QuantityFinder:
             i += 1
 
     def _inherit_currency(self, doc: Doc, qs: list[dict]) -> None:
-        """"exports reached 389.14 billion, ... imports came to 241.06 billion yuan": a scaled
+        """"exports reached 123.45 billion, ... imports came to 67.89 billion yuan": a scaled
         amount with no currency takes the currency of the nearest amount in its sentence, else of
         the last amount before it in its paragraph. With none, it is dropped."""
         text = self._text

@@ -31,6 +31,10 @@ def test_gold_labels_every_article_with_claims_and_mentions():
         assert {m["type"] for m in data["mentions"]} >= {"MONEY", "DATE", "GPE"}, f.name
 
 
+def _first(data: dict, mention_type: str) -> dict:
+    return next(x for x in data["mentions"] if x["type"] == mention_type)
+
+
 def _break(data: dict, how: str) -> str:
     c = data["claims"][0]
     m = data["mentions"][0]
@@ -68,8 +72,7 @@ def _break(data: dict, how: str) -> str:
         data["mentions"].append(dict(m))
         return "overlaps"
     if how == "money-unit":
-        first_money = next(x for x in data["mentions"] if x["type"] == "MONEY")
-        first_money["unit"] = "dollars"
+        _first(data, "MONEY")["unit"] = "dollars"
         return "ISO 4217"
     # issue 3 regressions: problems gold check once let through
     if how == "duplicate-claim":
@@ -79,15 +82,13 @@ def _break(data: dict, how: str) -> str:
         c["unit"] = "dollars"
         return "not an ISO 4217 code or a known unit"
     if how == "percent-unit":
-        first_pct = next(x for x in data["mentions"] if x["type"] == "PERCENT")
-        first_pct["unit"] = "dollars"
+        _first(data, "PERCENT")["unit"] = "dollars"
         return "PERCENT unit"
     if how == "period-backwards":
         c["period"] = "2011/2010"
         return "ISO 8601"
     if how == "range-bounds":
-        first_pct = next(x for x in data["mentions"] if x["type"] == "PERCENT")
-        first_pct.update(value=None, low=5, high=3)
+        _first(data, "PERCENT").update(value=None, low=5, high=3)
         return "low <= high"
     raise AssertionError(how)
 
