@@ -71,6 +71,11 @@ def _same_months_in(year: str, period: str | None, days: bool) -> str | None:
     return None
 
 
+#: prepositions of a figure a verb sets its object to ("cut its forecast to 1.7%")
+_SET_TO = frozenset({"to", "above", "below", "at", "under", "over", "beyond"})
+_TIME_NOUNS = frozenset({"year", "month", "quarter", "week", "day", "decade"})
+
+
 def _unit_kind(unit: str | None) -> str | None:
     if not unit:
         return None
@@ -125,6 +130,9 @@ class ClaimBuilder:
         self.price_words = _rx(r["price_words"])
         self.growth_words = _rx(r["growth_words"])
         self.anaphora = dict(r["place_anaphora"])
+        self.topic_heads = set(r["topic_heads"])
+        self.generic_topic_nouns = set(r["generic_topic_nouns"])
+        self.place_nouns = {str(k).lower(): str(v) for k, v in r["place_nouns"].items()}
         self.unnamed = set(r["unnamed_sources"])
         self.skip_before = re.compile(r["not_a_claim_before"], re.I)
         self.not_claim_nouns = set(r["not_claim_nouns"])
@@ -160,6 +168,7 @@ class ClaimBuilder:
             for t in range(sent.start, sent.end):
                 self._sent_at[t] = k
         qs = [(s, self._range_midpoint(s._.quantity)) for s in doc.spans.get(qkey, []) if s._.quantity is not None]
+        self._q_starts = [q["start"] for _, q in qs if q.get("conversion_of") is None]
         self._all_dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None]
         self._dates = dates = [(s, t) for s, t in self._all_dates if t["period"]]
         self._mentioned_cache: dict[str, list[tuple[str, float]]] = {}
@@ -280,7 +289,7 @@ class ClaimBuilder:
                 # "China granted 907,000 invention patents": the verb says which count
                 candidates = self.linker.link(f"{verb.text} {self._link_text(span)}", link_units)
         if not candidates or self._is_place_phrase(phrase):
-            alt = self._verb_phrase(doc, span)
+            alt = self._verb_phrase(doc, span, of_whole=measure == "share")
             if alt:
                 alt_c = self.linker.link(alt, link_units)
                 if alt_c:
@@ -298,6 +307,13 @@ class ClaimBuilder:
                     if prod and prod[0][0] != candidates[0][0] and not prod[0][0].startswith("trade."):
                         candidates = prod
                     break
+        if candidates and candidates[0][0].endswith((".trade", ".total")):
+            # "High-tech products ... were exported to the tune of 498.2 billion yuan": the verb says the flow
+            verb = next((t for t in span.root.ancestors if t.pos_ == "VERB"), None)
+            flow = {"export": "exports", "import": "imports"}.get(verb.lemma_.lower() if verb is not None else "")
+            fam = candidates[0][0].rsplit(".", 1)[0]
+            if flow and f"{fam}.{flow}" in self.linker.units:
+                candidates = [(f"{fam}.{flow}", candidates[0][1])]
         named = self._parenthesised_after_name(doc, span, q)
         if named is not None:
             phrase = named  # "Sweden (3.39 per cent), Austria (3.19 per cent)": the figure of the name before it
@@ -306,7 +322,7 @@ class ClaimBuilder:
             local_c = self._link(local, link_units)
             if local_c:  # "Exports came in at 1.97 trillion yuan and imports at 1.49 trillion yuan"
                 phrase, candidates = local, local_c
-        if not candidates:
+        if not candidates and measure != "share":  # a share's "of ..." is its whole
             after = self.measured_after.match(self._text, q["end"], self._sent_of(span).end_char)
             if after:  # "a target of $1 trillion in merchandise exports"
                 candidates = self.linker.link(after.group("what"), link_units)
@@ -320,6 +336,12 @@ class ClaimBuilder:
             fam = candidates[0][0].rsplit(".", 1)[0]
             if flow != "trade" and f"{fam}.{flow}s" in self.linker.units:
                 candidates = [(f"{fam}.{flow}s", candidates[0][1])] + [c for c in candidates[1:] if c[0] != f"{fam}.{flow}s"]
+        if q["unit"] == "times" and phrase is not None and phrase.root.ent_type_ in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL"):
+            # "The figure is 4.4 times the 554.3 billion yuan": what is compared is the subject
+            verb = next((t for t in span.root.ancestors if t.pos_ in ("VERB", "AUX")), None)
+            subj = self._subject(verb) if verb is not None else None
+            if subj is not None and subj.i < span.start:
+                phrase = self._np(doc, subj, exclude=None)
         if measure == "ratio":
             ratio = self._ratio_candidates(doc, span, whole)
             if not ratio and q["unit"] == "times" and phrase is not None:
@@ -402,19 +424,60 @@ class ClaimBuilder:
                 break
             # "a trade surplus of 148.08 billion yuan", "a deficit of about US$20 billion"
             if tok.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ in ("NOUN", "PROPN") \
-                    and not self._is_change_noun(head.head) and head.head.i < span.start:
+                    and (not self._is_change_noun(head.head) or any(  # "export growth of 6-7%", not "a rise of 5%"
+                        c.dep_ in ("compound", "amod") and c.pos_ in ("NOUN", "PROPN") for c in head.head.children)) \
+                    and head.head.i < span.start \
+                    and head.head.lemma_.lower() not in self.level_nouns:  # "to the tune of", "the mark of"
                 noun = head.head
                 return self._np(doc, noun, exclude=head), whole
+            # "followed by phones and components at US$38.2 billion", "Japan with $6.1 billion": the
+            # noun the figure is stated for
+            if tok.dep_ == "pobj" and head.lower_ in ("at", "with") and head.head.pos_ in ("NOUN", "PROPN") \
+                    and head.head.i < span.start and head.head.lemma_.lower() not in self.level_nouns \
+                    and head.head.dep_ != "attr" \
+                    and not self._is_change_noun(head.head) and head.head.ent_type_ not in ("MONEY", "PERCENT", "DATE", "CARDINAL"):
+                return self._np(doc, head.head, exclude=head), whole
+            # "cut its forecast for economic growth to 1.7%", "keeping foreign trade above 4 trillion
+            # yuan", "lift farm exports to ¥2 trillion": the object the verb sets to the figure
+            if tok.dep_ == "pobj" and head.dep_ == "prep" and head.lower_ in _SET_TO and head.head.pos_ == "VERB":
+                obj = next((c for c in head.head.children if c.dep_ == "dobj" and c.i < head.i
+                            and not (c.left_edge.i <= span.start <= c.right_edge.i)
+                            and c.ent_type_ not in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")), None)  # "climbing 1.1 per cent to"
+                if obj is not None:
+                    np_ = self._np(doc, obj, exclude=None)
+                    nxt = doc[np_.end] if np_.end < span.start else None
+                    if nxt is not None and nxt.dep_ == "prep" and nxt.lower_ in ("for", "of") and nxt.head.i == head.head.i:
+                        # "cut its forecast for economic growth this year to 2.1%": the parser hung
+                        # "for ..." on the verb; it says what the forecast is of
+                        np_ = doc[np_.start: min(nxt.right_edge.i + 1, span.start)]
+                    return np_, whole
             # "the $10 billion deficit in the industry" (but "surpassed the 2-trillion yuan mark": a level)
             if tok.dep_ in ("compound", "nmod", "amod", "nummod", "quantmod") and head.pos_ == "NOUN" \
-                    and head.i >= span.end and not self._is_change_noun(head) and head.lemma_.lower() not in self.level_nouns:
+                    and head.i >= span.end and not self._is_change_noun(head) and head.lemma_.lower() not in self.level_nouns \
+                    and head.lemma_.lower() not in _TIME_NOUNS:  # "down 5.2 per cent year-on-year" is no year
                 return self._np(doc, head, exclude=None, skip=span), whole
             if head.pos_ in ("VERB", "AUX"):
                 subj = self._subject(head)
+                if subj is not None and subj.i > span.end and head.lemma_.lower() in self.reporting_verbs:
+                    # "..., while imports fell faster, by 12.3%, ..., the GSO announced": the parser
+                    # hung the figure on the trailing credit; the clause before it has the subject
+                    near = self._clause_subject_before(doc, span)
+                    if near is not None:
+                        subj = near
                 if subj is not None:
                     return self._np(doc, subj, exclude=None), whole
             tok = head
         return self._window_phrase(doc, span), whole
+
+    def _clause_subject_before(self, doc: Doc, span: Span) -> Token | None:
+        """The subject of the nearest clause before the figure whose verb is no reporting verb."""
+        sent = self._sent_of(span)
+        for k in range(span.start - 1, sent.start - 1, -1):
+            t = doc[k]
+            if t.dep_ in ("nsubj", "nsubjpass") and t.head.pos_ in ("VERB", "AUX") \
+                    and t.head.lemma_.lower() not in self.reporting_verbs and t.tag_ not in ("WDT", "WP", "PRP"):
+                return t
+        return None
 
     def _parenthesised_after_name(self, doc: Doc, span: Span, q: dict) -> Span | None:
         """"Sweden (3.39 per cent)": the name just before the bracket the figure stands in."""
@@ -446,12 +509,13 @@ class ClaimBuilder:
             return None
         if phrase is not None and phrase.start >= frag.start:
             return None  # the parser's phrase is in the fragment already
-        if any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in frag):
-            return None  # a clause with its own verb: the parser's reading stands
+        if any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") and not self._flow_only(doc[t.i: t.i + 1]) for t in frag):
+            return None  # a clause with its own verb ("and imports ¥81 trillion": "imports" is a noun)
         if any(t.dep_ == "conj" and frag.start - 3 <= t.head.i < frag.start and t.head.pos_ in ("NOUN", "PROPN")
                and t.head.ent_type_ not in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL") for t in frag):
             return None  # "imports and exports reaching 2.14 trillion yuan": one phrase, not two
-        words = [t for t in frag if t.pos_ in ("NOUN", "PROPN", "ADJ") and not t.like_num and t.ent_type_ not in ("MONEY", "PERCENT", "DATE", "CARDINAL")]
+        words = [t for t in frag if (t.pos_ in ("NOUN", "PROPN", "ADJ") or self._flow_only(doc[t.i: t.i + 1]))
+                 and not t.like_num and t.ent_type_ not in ("MONEY", "PERCENT", "DATE", "CARDINAL")]
         if not words or words[-1].i < frag.end - 3:
             return None
         return doc[words[0].i: words[-1].i + 1]
@@ -466,6 +530,14 @@ class ClaimBuilder:
         for _ in range(4):
             for c in v.children:
                 if c.dep_ in ("nsubj", "nsubjpass", "csubj"):
+                    if c.tag_ in ("WDT", "WP") and v.dep_ == "relcl" and v.head.pos_ in ("NOUN", "PROPN"):
+                        # "exports to the mainland, which took 57 per cent": what "which" stands for;
+                        # a place the clause hangs on is the partner of the noun before it
+                        ante = v.head
+                        if (ante.ent_type_ in ("GPE", "LOC") or ante.lower_ in ("mainland", "bloc")) and ante.dep_ == "pobj" \
+                                and ante.head.head.pos_ in ("NOUN", "PROPN"):
+                            ante = ante.head.head
+                        return ante
                     return c
             if v.dep_ in ("advcl", "conj", "xcomp", "ccomp", "acl", "relcl", "prep", "pcomp", "pobj") and v.head.i != v.i:
                 v = v.head
@@ -503,7 +575,12 @@ class ClaimBuilder:
         while start >= 2 and doc[start - 1].text in ("-", "‐") and not doc[start - 2].whitespace_ \
                 and not doc[start - 1].whitespace_ and doc[start - 2].is_alpha:
             start -= 2
-        return doc[start: out[-1].i + 1]
+        end = out[-1].i + 1
+        # nor end inside one ("Re-exports" read as three subjects)
+        while end + 1 < len(doc) and doc[end].text in ("-", "‐") and not doc[end - 1].whitespace_ \
+                and not doc[end].whitespace_ and doc[end + 1].is_alpha:
+            end += 2
+        return doc[start: end]
 
     def _window_phrase(self, doc: Doc, span: Span) -> Span | None:
         sent = self._sent_of(span)
@@ -515,7 +592,12 @@ class ClaimBuilder:
 
     def _link(self, phrase: Span | None, units: str | None, keep_numbers: bool = False) -> list[tuple[str, float]]:
         text = self._link_text(phrase, keep_numbers)
-        return self.linker.link(text, units) if text else []
+        found = self.linker.link(text, units) if text else []
+        if not found and not keep_numbers and phrase is not None and any(
+                t.ent_type_ == "CARDINAL" and t.is_alpha for t in phrase):
+            # a number word that is part of a name: "exports of the "new three" products"
+            return self._link(phrase, units, keep_numbers=True)
+        return found
 
     @staticmethod
     def _link_text(phrase: Span | None, keep_numbers: bool = False) -> str:
@@ -534,9 +616,11 @@ class ClaimBuilder:
             words.append(t.text)
         return " ".join(words)
 
-    def _verb_phrase(self, doc: Doc, span: Span) -> str:
+    def _verb_phrase(self, doc: Doc, span: Span, of_whole: bool = False) -> str:
         """"Germany spent 121.4 billion euros on research and development", "Jiangsu exported 1.2
-        trillion yuan of high-tech products": the verb with its object or "on"/"of" complement."""
+        trillion yuan of high-tech products": the verb with its object or "on"/"of" complement.
+        ``of_whole``: the figure is a share, so "of ..." names the whole, not what it measures
+        ("Re-exports made up 99 per cent of total exports")."""
         tok = span.root
         verb = None
         for _ in range(3):
@@ -546,7 +630,7 @@ class ClaimBuilder:
             if tok.pos_ == "VERB":
                 verb = tok
                 break
-        comp = re.match(r"^\s*(?:\([^)]*\)\s*)?(?:worth\s+)?(?:of|on|in)\s+([^,;.()]{3,80}?)(?=,|;|\.|\(| in \d| from | to | last | this |$)",
+        comp = re.match(r"^\s*(?:\([^)]*\)\s*)?(?:worth\s+)?(?:on|in" + ("" if of_whole else "|of") + r")\s+([^,;.()]{3,80}?)(?=,|;|\.|\(| in \d| from | to | last | this |$)",
                         self._text[span.end_char:span.end_char + 120])
         if verb is None:
             return comp.group(1) if comp else ""
@@ -679,6 +763,14 @@ class ClaimBuilder:
             else:
                 geos.append(code)
             last_role = role
+        if not partners:
+            for t in phrase:  # "exports to the mainland": a place named by a common noun
+                code = self.place_nouns.get(t.lower_)
+                if code and t.i >= 2 and doc[t.i - 1].lower_ == "the" and doc[t.i - 2].lower_ in ("to", "from", "with"):
+                    if flow == "import" and doc[t.i - 2].lower_ == "to":
+                        geos.append(code)
+                    else:
+                        partners.append(code)
         if not geos:
             for t in phrase:
                 kind = self.anaphora.get(t.lower_)
@@ -747,6 +839,8 @@ class ClaimBuilder:
         if not scores:
             return None
         best = sorted(scores, key=lambda c: (-scores[c], first[c]))[0]
+        if scores[best] < 1.0:
+            return None  # only counterparts ("Applications from China"): no place the story is about
         return None if best.startswith("?") else best
 
     # -- when -------------------------------------------------------------------------------------------
@@ -783,6 +877,8 @@ class ClaimBuilder:
                 for k, (os, o) in enumerate(qs) if self._sent_of(os).start == sent.start and o.get("conversion_of") is None
             )
             own = owner[2].start == span.start or (change is not None and owner[2].start_char == change["start"])
+            if q["unit"] == "times" and not own and ds.start >= span.end:
+                continue  # "4.4 times the 554.3 billion yuan spent in 2009": the date of the value compared with
             gap = self._text[owner[2].end_char:ds.start_char]
             if not own and ds.start >= owner[2].end and dist > 1 and (
                     ds.start - owner[2].end <= 1 or re.fullmatch(r"\s*(?:in|during|over|for)?\s*the same (?:period|month|quarter) (?:of|in)\s*", gap)):
@@ -1062,6 +1158,9 @@ class ClaimBuilder:
         end = max(c["end"], level["end"])
         m = re.search(r"[;,]\s+(?!year|from|compared|over|than|against|a year|month)|\.\s", text[end:sent_end])
         clause_end = end + m.start() if m else sent_end
+        # nor past the next figure: "fell 2.3 per cent to €98.1 billion and were down 4.4 per cent
+        # year-on-year" says "year-on-year" of the second rate only
+        clause_end = min([clause_end] + [st for st in self._q_starts if end < st < clause_end])
         window = text[c["end"]:clause_end] + " " + text[level["end"]:clause_end]
         sent_start = c_sent.start_char
         before = text[max(sent_start, c["start"] - 30):c["start"]]
@@ -1131,8 +1230,17 @@ class ClaimBuilder:
             elif d.basis_of_previous and same_sent:
                 ref = same_sent[-1]
                 d.measure = ref.measure if ref.measure in ("growth", "level", "share", "ratio", "price") else d.measure
+                if ref.phrase is not None and ref.phrase.root.lemma_.lower() in self.target_cues | self.forecast_cues \
+                        | {"projection", "estimate", "outlook"}:
+                    d.modality = ref.modality  # "cut its forecast ... to 1.7%, from 2.1%": the earlier forecast
             elif d.anaphoric and (same_sent or same_para_prev):
-                ref = same_sent[-1] if same_sent else same_para_prev
+                # "The figure is 4.4 times the 554.3 billion yuan": the last figure of its kind
+                kind = _unit_kind(d.q["unit"])
+                para_before = [x for x in drafts if x.index < d.index and x.para == d.para and not x.basis_of_previous]
+                kinds = {kind} if kind in ("currency", "count", "price") else {"currency", "count"} if kind == "times" else set()
+                ref = next((x for x in reversed(para_before) if _unit_kind(x.q["unit"]) in kinds), None)
+                if ref is None:
+                    ref = same_sent[-1] if same_sent else same_para_prev
             if ref is None and not d.candidates and same_sent and _unit_kind(d.q["unit"]) == "currency" \
                     and self.value_of_before.search(text[self._sent_of(d.span).start_char:d.q.get("approx_start") or d.q["start"]]):
                 # "1,836 contracts ..., with a combined value of $6.9 billion": the value of what was counted
@@ -1150,6 +1258,9 @@ class ClaimBuilder:
             if ref is not None:
                 if ref.candidates and (not d.candidates or d.share_of_previous or d.anaphoric or d.basis_of_previous):
                     d.candidates = ref.candidates
+                elif not ref.candidates and d.anaphoric and d.measure == "share" and ref.phrase is not None \
+                        and not self._is_place_phrase(ref.phrase):
+                    d.candidates = []  # "basic research reached ..., and its share of total R&D": the part has no id
                 if d.anaphoric and d.measure == "level" and ref.measure == "price":
                     d.measure = "price"
                 if not d.geo:
@@ -1172,6 +1283,8 @@ class ClaimBuilder:
                 if d.measure in ("level",) and topic.measure in ("ratio", "share", "price"):
                     d.measure = topic.measure
                 d.extra["topic_from_previous"] = True
+            if ref is None and topic is None:
+                self._family_context(doc, d, drafts, same_para_prev)
             # where: the paragraph's subject place, else the article's
             if not d.geo:
                 if same_para_prev is not None and same_para_prev.geo and same_para_prev.geo != [d.partner]:
@@ -1240,16 +1353,91 @@ class ClaimBuilder:
         kind = _unit_kind(d.q["unit"])
         earlier = [x for x in drafts if x.index < d.index]
         same_para = [x for x in earlier if x.para == d.para]
+        def same_kind(x: Draft) -> bool:
+            # "Exports increased by 1.1 per cent to €135.2 billion" states a rate too
+            return _unit_kind(x.q["unit"]) == kind or (kind == "percent" and d.measure == "growth" and x.change is not None)
+
         for x in reversed(same_para):
-            if x.candidates and _unit_kind(x.q["unit"]) == kind:
+            if same_kind(x) and x.sent_start == d.sent_start and not x.candidates \
+                    and x.phrase is not None and not self._is_place_phrase(x.phrase) and not self._topicless(x):
+                return None  # "patents per 10,000 people reached 11.6, ... the target of 12": that figure has no id
+            if x.candidates and same_kind(x):
                 return x
-        prev_paras = [x for x in earlier if x.para < d.para]
-        if prev_paras:
-            last_para = prev_paras[-1].para
-            for x in reversed([x for x in prev_paras if x.para == last_para]):
-                if x.candidates and _unit_kind(x.q["unit"]) == kind:
+        # else the paragraphs before (up to three: a paragraph on parts without ids may come between)
+        paras = sorted({x.para for x in earlier if x.para < d.para}, reverse=True)[:3]
+        for p in paras:
+            for x in reversed([x for x in earlier if x.para == p]):
+                if x.candidates and same_kind(x):
                     return x
         return None
+
+    def _family_context(self, doc: Doc, d: Draft, drafts: list[Draft], same_para_prev: Draft | None) -> None:
+        """What the paragraph is about completes a phrase that names only part of an indicator:
+        "Applications from China" after patent applications, "Their export value" and "The business"
+        after a sentence on a product group, "Mechanical and electrical products, at ..." in a
+        paragraph on exports."""
+        from .indicators import NEUTRAL, phrase_words
+
+        if d.phrase is None:
+            return
+        top = d.candidates[0][0] if d.candidates else None
+        fam_of = lambda iid: iid.rsplit(".", 1)[0]  # noqa: E731
+        if top is None or top.startswith("trade."):
+            # the whole subtree: "Applications filed under the PCT" is a kind of its own
+            whole = doc[d.phrase.root.left_edge.i: d.phrase.root.right_edge.i + 1]
+            if whole.start <= d.span.start < whole.end:
+                whole = d.phrase  # the subtree holds the figure: the parser's phrase is all there is
+            words = [w for w in phrase_words(self._link_text(whole)) if w not in NEUTRAL]
+            flow = self._bare_flow(d)
+            # the families of the figure before it in the paragraph, else of the sentence before
+            fams: list[str] = []
+            topic = self._topic_before(d, drafts)
+            if topic is not None and topic.para == d.para:
+                fams.append(fam_of(topic.candidates[0][0]))
+            prev_sent = self._previous_sentence(d)
+            if prev_sent is not None and (d.phrase[0].lower_ in ("their", "its", "the", "such", "this", "these")):
+                fams += [fam_of(i) for i, _ in self._mentioned_indicators(prev_sent.text)]
+            fams = [f for f in dict.fromkeys(fams) if f != "trade"]
+            generic = d.phrase.root.lemma_.lower() in self.generic_topic_nouns and d.phrase[0].lower_ in (
+                "the", "this", "such", "that")
+            for fam in fams:
+                ids = [i for i in self.linker.units if i.startswith(fam + ".")]
+                if flow and top is not None:  # "Their export value" after "Mechanical and electrical products ..."
+                    want = f"{fam}.{flow}"
+                    if want in ids and d.phrase[0].lower_ in ("their", "its"):
+                        d.candidates = [(want, 0.8)]
+                        return
+                if top is None and words and not generic:  # "Applications" in a paragraph on patent applications
+                    fits = [iid for iid, aw in (self.linker._aliases[k] for k in self.linker.aliases_near(words))
+                            if iid in ids and all(any(w == a or (len(w) > 4 and a.startswith(w[:5])) for a in aw) for w in words)]
+                    if fits:
+                        d.candidates = [(Counter(fits).most_common(1)[0][0], 0.8)]
+                        return
+                if top is None and generic:  # "The business made up 8.4 percent" after cross-border e-commerce
+                    for suffix in ("trade", "total"):
+                        if f"{fam}.{suffix}" in ids:
+                            d.candidates = [(f"{fam}.{suffix}", 0.75)]
+                            return
+        elif top.endswith((".trade", ".total")) and not self._flow_word_in(d.phrase):
+            # "Mechanical and electrical products, at 1.22 trillion yuan, made up 44.7 percent" after
+            # figures on exports: the flow of the figure before it (in this sentence, the same group's)
+            for x in reversed([x for x in drafts if x.index < d.index and x.para == d.para and x.candidates]):
+                prev_id = x.candidates[0][0]
+                if x.sent_start == d.sent_start and fam_of(prev_id) != fam_of(top):
+                    continue
+                flow = prev_id.rsplit(".", 1)[1]
+                want = f"{fam_of(top)}.{flow}"
+                if flow in ("exports", "imports") and want in self.linker.units:
+                    d.candidates = [(want, d.candidates[0][1])] + d.candidates[1:]
+                break
+
+    def _flow_word_in(self, phrase: Span) -> bool:
+        return bool(self.import_words.search(phrase.text) or self.export_words.search(phrase.text)
+                    or re.search(r"\btrade\b", phrase.text, re.I))
+
+    def _previous_sentence(self, d: Draft) -> Span | None:
+        k = self._sent_at[d.span.start]
+        return self._sents[k - 1] if k > 0 else None
 
     def _names_who(self, phrase: Span) -> bool:
         """"Economists polled by Reuters had expected a rise of 0.5 per cent": the phrase names who
@@ -1261,9 +1449,17 @@ class ClaimBuilder:
         return verb.lemma_.lower() in self.reporting_verbs or verb.lemma_.lower() in self.forecast_cues
 
     def _topicless(self, d: Draft) -> bool:
-        """The phrase holds no word of any indicator alias ("Applications from China", "the figure")."""
-        words = [w for w in self._link_text(d.phrase).lower().split() if len(w) > 2]
-        return not any(self.linker.aliases_near([w]) for w in words)
+        """The phrase holds no word of any indicator alias, and its head stands for a place or a
+        part of the topic, not a thing of its own ("the three largest economies", "the figure";
+        not "Deals", "the higher education sector", "petrochemicals": those have no id)."""
+        from .indicators import NEUTRAL, phrase_words
+
+        words = [w for w in phrase_words(self._link_text(d.phrase)) if len(w) > 2 and w not in NEUTRAL]
+        if any(self.linker.aliases_near([w]) for w in words):
+            return False
+        head = d.phrase.root
+        return head.lemma_.lower() in self.topic_heads or head.like_num or head.ent_type_ in (
+            "GPE", "LOC", "NORP", "ORG", "PERSON", "MONEY", "PERCENT", "CARDINAL")  # a place, who says, a figure
 
     @staticmethod
     def _flow_only(phrase: Span | None, ignore: frozenset[str] = frozenset()) -> str | None:
@@ -1317,7 +1513,8 @@ class ClaimBuilder:
             if stated:
                 counts = Counter(p["period"] for p in stated)
                 top = max(counts.values())
-                return next(p for p in reversed(stated) if counts[p["period"]] == top), "carried"
+                # a tie goes to the period stated first (the lede's reference period)
+                return next(p for p in stated if counts[p["period"]] == top), "carried"
             return last.period, "carried"
         return None, "none"
 

@@ -25,15 +25,24 @@ _STOP = {
     "for", "to", "from", "with", "by", "as", "at", "and", "or", "s", "between", "into", "along", "across", "among",
     "which", "whose", "such", "other", "all", "both", "each", "per", "than",
 }
-def _linker_words() -> tuple[frozenset[str], frozenset[str]]:
+def _linker_words() -> tuple[frozenset[str], frozenset[str], dict[str, str], tuple[re.Pattern, ...]]:
     raw = load_data("linker.yaml")
-    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), list) for k in ("neutral", "neutral_for_money")):
-        raise RuleFileError("linker.yaml: expected lists 'neutral' and 'neutral_for_money'")
-    return frozenset(str(w).lower() for w in raw["neutral"]), frozenset(str(w).lower() for w in raw["neutral_for_money"])
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), list) for k in ("neutral", "neutral_for_money", "dropped_tails")):
+        raise RuleFileError("linker.yaml: expected lists 'neutral', 'neutral_for_money' and 'dropped_tails'")
+    syn = raw.get("synonyms")
+    if not isinstance(syn, dict):
+        raise RuleFileError("linker.yaml: expected a mapping 'synonyms' (word -> word)")
+    try:
+        tails = tuple(re.compile(str(p)) for p in raw["dropped_tails"])
+    except re.error as exc:
+        raise RuleFileError(f"linker.yaml: dropped_tails: {exc}") from None
+    return (frozenset(str(w).lower() for w in raw["neutral"]), frozenset(str(w).lower() for w in raw["neutral_for_money"]),
+            {str(k).lower(): str(v).lower() for k, v in syn.items()}, tails)
 
 
-#: words that do not change what is measured, and for money the contracts it is the value of (linker.yaml)
-NEUTRAL, NEUTRAL_FOR_MONEY = _linker_words()
+#: words that do not change what is measured, and for money the contracts it is the value of;
+#: synonyms; tails that widen a phrase (linker.yaml)
+NEUTRAL, NEUTRAL_FOR_MONEY, SYNONYMS, DROPPED_TAILS = _linker_words()
 _IRREGULAR = {"goods": "goods", "services": "service", "statistics": "statistics", "sales": "sale", "news": "news",
               "electronics": "electronics", "proceeds": "proceeds", "earnings": "earnings", "economics": "economics"}
 
@@ -71,11 +80,14 @@ def _singular(w: str) -> str:
 def phrase_words(text: str) -> list[str]:
     """Lower case, words only, singular, without function words: both aliases and phrases."""
     t = text.lower().replace("’", "'")
+    for tail in DROPPED_TAILS:
+        t = tail.sub("", t)
     t = re.sub(r"\br\s*&\s*d\b", " rd ", t)
     t = re.sub(r"\bhi-tech\b", "high tech", t).replace("&", " and ")
     t = re.sub(r"'s\b", "", t)
     t = re.sub(r"[^a-z0-9\- ]+", " ", t).replace("-", " ")
-    return [w for w in (_singular(x) for x in t.split()) if w not in _STOP]
+    words = (_singular(x) for x in t.split())
+    return [SYNONYMS.get(w, w) for w in words if w not in _STOP]
 
 
 def normalise_phrase(text: str) -> str:

@@ -316,6 +316,10 @@ class _Direction:
                 return None, None
             if low == "by":
                 saw_by = True
+            if low == "," and saw_by and j + 2 == span.start:
+                j -= 1  # "imports fell faster, by 12.3%": the comma before "by"
+                steps += 1
+                continue
             if saw_by and tok.pos_ in ("NOUN", "PROPN", "DET", "ADJ", "PRON", "PART") and steps < 8:
                 j -= 1  # the object between the verb and "by": "cut the Selic by 50 basis points"
                 steps += 1
