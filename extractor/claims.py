@@ -131,6 +131,8 @@ class ClaimBuilder:
         self.growth_words = _rx(r["growth_words"])
         self.anaphora = dict(r["place_anaphora"])
         self.topic_heads = set(r["topic_heads"])
+        self.full_year = re.compile(r["full_year"], re.I)
+        self.headline_period = re.compile(r["headline_period"], re.I)
         self.generic_topic_nouns = set(r["generic_topic_nouns"])
         self.place_nouns = {str(k).lower(): str(v) for k, v in r["place_nouns"].items()}
         self.unnamed = set(r["unnamed_sources"])
@@ -371,6 +373,9 @@ class ClaimBuilder:
         d.share_of_previous = measure == "share" and self._participle_share(doc, span)
         pre_long = self._text[max(sent.start_char, (q.get("approx_start") or q["start"]) - 40):q.get("approx_start") or q["start"]].lower()
         d.basis_of_previous = bool(self.earlier_value_before.search(pre_long))
+        # "4.4 times the 554.3 billion yuan spent in 2009": the value compared with; its period is
+        # no period for the figures after it
+        d.extra["compared_with"] = bool(re.search(r"\btimes\s+(?:the|its|their|that of)?\s*$", pre_long))
         return d
 
     # -- measure ---------------------------------------------------------------------------------------
@@ -387,6 +392,8 @@ class ClaimBuilder:
                 return "growth"
             if self.share_before.search(before[-40:]) or re.match(r"^\s*of\s+(?:the|its|their|\w+['’]s)\b", after):
                 return "share"  # "30% of national exports", "57 percent of the municipality's foreign trade"
+            if re.match(r"^(?:its|their|the|a)\s+(?:\w+\s+)?(?:share|proportion)\b", phrase, re.I):
+                return "share"  # "its share of total R&D expenditure edged up to 6.68 percent"
             if self.growth_words.search(phrase) or unit == "percentage_point":
                 return "growth"
             return "level"
@@ -417,6 +424,10 @@ class ClaimBuilder:
         worth = next((t for t in (root.head, doc[span.start - 1] if span.start > 0 else root) if t.lower_ == "worth"), None)
         if worth is not None and worth.head.pos_ == "NOUN" and worth.head.i < span.start:
             return self._np(doc, worth.head, exclude=worth), whole
+        if root.pos_ == "VERB" and q["unit"] == "times":
+            subj = self._subject(root)  # "the number of such contracts has doubled"
+            if subj is not None and subj.i < span.start:
+                return self._np(doc, subj, exclude=None), whole
         tok = root
         for _ in range(8):
             head = tok.head
@@ -879,6 +890,9 @@ class ClaimBuilder:
             own = owner[2].start == span.start or (change is not None and owner[2].start_char == change["start"])
             if q["unit"] == "times" and not own and ds.start >= span.end:
                 continue  # "4.4 times the 554.3 billion yuan spent in 2009": the date of the value compared with
+            if q["unit"] == "times" and (ds[0].lower_ == "since" or re.search(
+                    r"\bsince\s+$", self._text[max(0, ds.start_char - 7):ds.start_char], re.I)):
+                continue  # "has doubled since 2016": the base of the multiple; the figure is of the story's time
             gap = self._text[owner[2].end_char:ds.start_char]
             if not own and ds.start >= owner[2].end and dist > 1 and (
                     ds.start - owner[2].end <= 1 or re.fullmatch(r"\s*(?:in|during|over|for)?\s*the same (?:period|month|quarter) (?:of|in)\s*", gap)):
@@ -918,6 +932,12 @@ class ClaimBuilder:
                 # a clause after the figure ("..., as tariffs imposed since 2018 continued") is about
                 # something else; one before it ("Comparing the third quarter with ...,") sets its frame
                 return t.left_edge.i >= span.end and not (t.left_edge.i <= span.start and span.end - 1 <= t.right_edge.i)
+            if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
+                # "..., covering 4,153 contracts, and the number of such contracts has doubled since
+                # 2016": a coordinated clause with a subject of its own
+                subj_start = min(c.left_edge.i for c in t.children if c.dep_ in ("nsubj", "nsubjpass"))
+                if subj_start >= span.end:
+                    return True
             t = t.head
         return False
 
@@ -1241,6 +1261,11 @@ class ClaimBuilder:
                 ref = next((x for x in reversed(para_before) if _unit_kind(x.q["unit"]) in kinds), None)
                 if ref is None:
                     ref = same_sent[-1] if same_sent else same_para_prev
+            if ref is None and same_sent and d.phrase is not None and any(t.lower_ == "such" for t in d.phrase):
+                # "the number of such contracts has doubled": the contracts just named, with their partner
+                d.partner = d.partner or same_sent[-1].partner
+                if not d.geo and same_sent[-1].geo:
+                    d.geo, d.geo_how = same_sent[-1].geo, "previous"
             if ref is None and not d.candidates and same_sent and _unit_kind(d.q["unit"]) == "currency" \
                     and self.value_of_before.search(text[self._sent_of(d.span).start_char:d.q.get("approx_start") or d.q["start"]]):
                 # "1,836 contracts ..., with a combined value of $6.9 billion": the value of what was counted
@@ -1295,19 +1320,28 @@ class ClaimBuilder:
             if d.period is None:
                 d.period, d.period_how = self._inherited_period(doc, d, drafts)
             elif d.period_how == "sentence":
-                base_d = ref if ref is not None and d.basis_of_previous else next(
-                    (x for x in reversed([x for x in drafts if x.index < d.index]) if not x.extra.get("relative")), None)
+                earlier = [x for x in reversed([x for x in drafts if x.index < d.index]) if not x.extra.get("relative")]
+                base_d = ref if ref is not None and d.basis_of_previous else next(iter(earlier), None)
+                if self._BARE_PERIOD.match(" ".join(((d.period or {}).get("text") or "").lower().split())):
+                    # "during the year": the period the figures before it are of (not a target's)
+                    base_d = next((x for x in earlier if x.period is not None and x.modality == "reported"
+                                   and not x.basis_of_previous and not x.extra.get("compared_with")), None)
                 shifted = self._relative_to(d, base_d.period if base_d is not None else None)
                 if shifted is not None:
                     d.period = shifted
                     d.extra["relative"] = True
             prev = d
+        self._story_context_periods(doc, drafts)
         self._credit_runs(doc, drafts)
 
     _ANAPHORIC_DATE = re.compile(
         r"^(?:(?:a|one) (?P<u1>year|month|quarter) (?:earlier|ago|before)|the (?:previous|prior|preceding) (?P<u2>year|month|quarter)"
         r"|the same (?:period|month|quarter) (?:of )?(?:last|a|the previous) year|(?:a|the) year-ago (?:period|month|quarter)"
         r"|(?P<same>the same (?:period|month|quarter|year|time)))$")
+
+    #: a period named only by its unit: it is the period in context ("received 1.71 million
+    #: applications during the year" after figures for last year)
+    _BARE_PERIOD = re.compile(r"^(?:during |in |over |for )?the (?P<unit>year|period|month|quarter)$")
 
     def _relative_to(self, d: Draft, base: dict | None) -> dict | None:
         """"20.3% a year earlier" in a sentence that states no period of its own: a year before the
@@ -1322,6 +1356,17 @@ class ClaimBuilder:
                 # "US$12.4 billion in the same period of 2022": the figures' months in that year
                 iso = _same_months_in(own_text.strip(), base["period"], days=False)
                 return dict(parse_iso_period(iso).fields(), text=own_text) if iso else None
+        bare = self._BARE_PERIOD.match(" ".join(own_text.lower().split()))
+        if bare is not None:
+            try:
+                p = parse_iso_period(base["period"])
+            except (ValueError, TypeError):
+                return None
+            if bare.group("unit") == "year" and p.start and p.end and p.start[:1] == p.end[:1] and len(p.start) > 1:
+                return dict(parse_iso_period(f"{p.start[0]:04d}").fields(), text=own_text)  # the year of those figures
+            if bare.group("unit") == "year" and not (p.start and len(p.start) == 1 and p.start == p.end):
+                return None
+            return dict(base, text=own_text)
         m = self._ANAPHORIC_DATE.match(" ".join(own_text.lower().split()))
         if m is None:
             return None
@@ -1484,7 +1529,7 @@ class ClaimBuilder:
         text = self._text
         sent = self._sent_of(d.span)
         before = [x for x in drafts if x.index < d.index and x.period is not None and x.period_how != "now"
-                  and not x.basis_of_previous and x.modality == "reported"]
+                  and not x.basis_of_previous and not x.extra.get("compared_with") and x.modality == "reported"]
         if not before:
             # no figure before it: the time a sentence before it states ("German exports rebounded
             # in March, data showed." then "Exports increased by 1.1 per cent on the month ...")
@@ -1509,14 +1554,47 @@ class ClaimBuilder:
                 and not (self._is_basis_date(doc, ds) or not _.get("period")) for ds, _ in self._all_dates):
             # the period the article has stated most often so far (the story's reference period,
             # not a comparison year mentioned once in the paragraph before)
-            stated = [x.period for x in before if x.period_how in ("sentence", "paragraph") and not self._headline(doc, x)]
-            if stated:
-                counts = Counter(p["period"] for p in stated)
-                top = max(counts.values())
-                # a tie goes to the period stated first (the lede's reference period)
-                return next(p for p in stated if counts[p["period"]] == top), "carried"
-            return last.period, "carried"
+            story = self._story_period(doc, before)
+            return (story or last.period), "carried"
         return None, "none"
+
+    def _story_period(self, doc: Doc, before: list[Draft]) -> dict | None:
+        """The period the article has stated most often in ``before`` (reported figures with a
+        period of their sentence or paragraph); a tie goes to the one stated first (the lede's)."""
+        stated = [x.period for x in before if x.period is not None and x.period_how in ("sentence", "paragraph")
+                  and x.modality == "reported" and not x.basis_of_previous and not x.extra.get("compared_with")
+                  and not self._headline(doc, x)]
+        if not stated:
+            return None
+        counts = Counter(p["period"] for p in stated)
+        top = max(counts.values())
+        return next(p for p in stated if counts[p["period"]] == top)
+
+    def _story_context_periods(self, doc: Doc, drafts: list[Draft]) -> None:
+        """Periods the story itself supplies: a headline figure that names a span of time but no
+        year is of the story's period ("Nine-month exports slip 8.2%"), and a "full-year" figure is of the story's
+        year ("a full-year export decline of around 7 per cent", "keeping full-year foreign trade
+        above 4 trillion yuan")."""
+        body = [x for x in drafts if not self._headline(doc, x)]
+        for d in drafts:
+            if d.period is None and self._headline(doc, d) and self.headline_period.search(self._sent_of(d.span).text):
+                story = self._story_period(doc, body)
+                if story is not None:
+                    d.period, d.period_how = dict(story), "story"
+            phrase = d.phrase.text if d.phrase is not None else ""
+            if self.full_year.search(phrase) and (d.period is None or d.period_how in ("now", "carried", "paragraph", "sentence")):
+                if d.period is not None and re.fullmatch(r"\d{4}", d.period.get("period") or ""):
+                    continue  # "full-year 2023": its own year
+                story = self._story_period(doc, [x for x in drafts if x.index != d.index]) or (
+                    {"period": (doc._.published or "")[:4]} if doc._.published else None)
+                if story is not None and story.get("period"):
+                    try:
+                        p = parse_iso_period(story["period"])
+                    except (ValueError, TypeError):
+                        continue
+                    if p.start:
+                        d.period = dict(parse_iso_period(f"{p.start[0]:04d}").fields(), text=phrase)
+                        d.period_how = "story"
 
     def _headline(self, doc: Doc, d: Draft) -> bool:
         """A claim in a line without a final stop (a headline): it sets no period for the body."""
@@ -1654,7 +1732,7 @@ class ClaimBuilder:
     @staticmethod
     def _confidence(link: float, geo_how: str, period_how: str, source_how: str) -> float:
         g = {"phrase": 1.0, "sentence": 0.9, "previous": 0.85, "paragraph": 0.75, "article": 0.55, "none": 0.3}[geo_how]
-        p = {"sentence": 1.0, "now": 0.8, "paragraph": 0.75, "carried": 0.6, "none": 0.4}[period_how]
+        p = {"sentence": 1.0, "now": 0.8, "paragraph": 0.75, "carried": 0.6, "story": 0.6, "none": 0.4}[period_how]
         s = {"sentence": 1.0, "quote": 0.95, "run": 0.85, "none": 0.7}[source_how]
         return round(0.45 * (link if link else 0.3) + 0.25 * g + 0.2 * p + 0.1 * s, 3)
 

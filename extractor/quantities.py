@@ -61,6 +61,7 @@ class Lexicon:
     change_adverbs: dict[str, str]
     transitive: frozenset[str]
     level_hedges: frozenset[str]
+    up_particle_verbs: frozenset[str]
     level_cues: frozenset[str]
     name_words: frozenset[str]
     fixed_phrases: tuple[str, ...]
@@ -169,6 +170,7 @@ def lexicon() -> Lexicon:
         change_adverbs=advs,
         transitive=frozenset(changes["transitive"]),
         level_hedges=frozenset(changes["level_hedges"]),
+        up_particle_verbs=frozenset(changes["up_particle_verbs"]),
         level_cues=frozenset(changes["level_cues"]),
         name_words=frozenset(w.lower().rstrip(".") for w in filters["name_words"]),
         fixed_phrases=tuple(p.lower() for p in filters["fixed_phrases"]),
@@ -239,6 +241,8 @@ def _hedge(text: str, start: int, lex: Lexicon) -> tuple[str | None, int | None]
             if cand.endswith(phrase) and (len(cand) == len(phrase) or not cand[-len(phrase) - 1].isalnum()):
                 if allow_det and lex.hedges[phrase] != "more_than":
                     continue
+                if phrase == "up to" and cand[: -len(phrase)].rstrip().rsplit(" ", 1)[-1] in lex.up_particle_verbs:
+                    continue  # "edged up to 6.68 percent": a particle verb, then the level
                 return lex.hedges[phrase], base + len(cand) - len(phrase)
     return None, None
 
@@ -285,6 +289,8 @@ class _Direction:
             if tok.is_sent_start and j < span.start - 1 and tok.is_punct:
                 return None, None
             if low == "to" and j > 0 and doc[j - 1].lower_ == "up":
+                if j > 1 and doc[j - 2].lower_ in lex.up_particle_verbs:
+                    return None, None  # "edged up to 6.68 percent": a particle verb, then the level
                 j -= 2  # "up to": a hedge, not a rise nor a level
                 steps += 2
                 continue
