@@ -131,6 +131,7 @@ class ClaimBuilder:
         self.growth_words = _rx(r["growth_words"])
         self.anaphora = dict(r["place_anaphora"])
         self.topic_heads = set(r["topic_heads"])
+        self.counterpart_nouns = set(r["counterpart_nouns"])
         self.full_year = re.compile(r["full_year"], re.I)
         self.headline_period = re.compile(r["headline_period"], re.I)
         self.generic_topic_nouns = set(r["generic_topic_nouns"])
@@ -316,14 +317,21 @@ class ClaimBuilder:
             fam = candidates[0][0].rsplit(".", 1)[0]
             if flow and f"{fam}.{flow}" in self.linker.units:
                 candidates = [(f"{fam}.{flow}", candidates[0][1])]
-        named = self._parenthesised_after_name(doc, span, q)
+        named = self._parenthesised_after_name(doc, span, q) or self._place_at_figure(doc, span, q)
         if named is not None:
-            phrase = named  # "Sweden (3.39 per cent), Austria (3.19 per cent)": the figure of the name before it
+            # "Sweden (3.39 per cent), Austria (3.19 per cent)", "followed by Japan with $6.1 billion",
+            # "Belgium, at 2.89 per cent": the figure of the place just before it
+            phrase = named
         local = self._local_phrase(doc, span, q, phrase) if named is None else None
         if local is not None:
             local_c = self._link(local, link_units)
             if local_c:  # "Exports came in at 1.97 trillion yuan and imports at 1.49 trillion yuan"
                 phrase, candidates = local, local_c
+        lead_flow = self._lead_flow(span, phrase)
+        if lead_flow and phrase is not None and not self._is_place_phrase(phrase):
+            flowed = self.linker.link(f"{self._link_text(phrase)} {lead_flow}", link_units)
+            if flowed and (not candidates or flowed[0][0] != candidates[0][0]):
+                candidates = flowed  # "On the import side, technology ... amounted to": technology imports
         if not candidates and measure != "share":  # a share's "of ..." is its whole
             after = self.measured_after.match(self._text, q["end"], self._sent_of(span).end_char)
             if after:  # "a target of $1 trillion in merchandise exports"
@@ -350,6 +358,20 @@ class ClaimBuilder:
                 ratio = self._link(phrase, None)  # "exports in 2023 were 2.2 times their 2015 level"
             candidates = ratio
         geo, partner = self._geo_local(doc, span, q, phrase, candidates)
+        if not partner:
+            partner = self._counterpart_before(doc, span, q)
+            if partner and partner in geo:
+                geo = [g for g in geo if g != partner]
+            if partner and phrase is not None and self._is_place_phrase(phrase) and phrase.root.dep_ == "nsubj":
+                attr = next((c for c in phrase.root.head.children if c.dep_ in ("attr", "oprd")), None)
+                # the predicate without the counterpart noun and its adjectives: "the largest source
+                # of imports" -> "imports", "Vietnam's largest export market" -> "export"
+                words = [t.text for t in doc[attr.left_edge.i: min(attr.right_edge.i + 1, span.start)]
+                         if t.pos_ != "ADJ" and t.lemma_.lower() not in self.counterpart_nouns | {"source", "supplier", "origin"}
+                         and t.ent_type_ not in ("GPE", "NORP", "MONEY")] if attr is not None else []
+                attr_c = self.linker.link(" ".join(words), link_units) if words else []
+                if attr_c:  # "China was the largest source of imports at US$82.5 billion"
+                    candidates = attr_c
         geo_how = "phrase" if geo else "none"
         if not geo:
             subj_geo = self._subject_place(doc, span, q)
@@ -371,6 +393,7 @@ class ClaimBuilder:
             measure == "share" and phrase[0].lower_ in ("its", "their")
             and phrase.root.lemma_.lower() in ("share", "proportion", "portion", "percentage")))  # "Their share of total exports"
         d.share_of_previous = measure == "share" and self._participle_share(doc, span)
+        d.extra["listed_place"] = named is not None
         pre_long = self._text[max(sent.start_char, (q.get("approx_start") or q["start"]) - 40):q.get("approx_start") or q["start"]].lower()
         d.basis_of_previous = bool(self.earlier_value_before.search(pre_long))
         # "4.4 times the 554.3 billion yuan spent in 2009": the value compared with; its period is
@@ -502,6 +525,20 @@ class ClaimBuilder:
             k -= 1
         for e in self._ents:
             if e.end == k + 1 and e.label_ in ("GPE", "ORG", "NORP", "LOC", "PERSON"):
+                return e
+        return None
+
+    def _place_at_figure(self, doc: Doc, span: Span, q: dict) -> Span | None:
+        """"followed by Japan with $6.1 billion", "Belgium, at 2.89 per cent": a place, then "at" or
+        "with", then the figure."""
+        start_char = q.get("approx_start") or q["start"]
+        m = re.search(r"(?:,\s*|\s+)(?:at|with)\s+$", self._text[max(0, start_char - 8):start_char])
+        if m is None:
+            return None
+        end_char = max(0, start_char - 8) + m.start()
+        for e in self._ents:
+            if e.end_char == end_char and e.label_ in ("GPE", "NORP", "LOC") or (
+                    e.end_char == end_char and e.label_ == "ORG" and e.kb_id_ in ("EU", "ASEAN", "BRI")):
                 return e
         return None
 
@@ -723,6 +760,18 @@ class ClaimBuilder:
 
     # -- where -----------------------------------------------------------------------------------------
 
+    def _lead_flow(self, span: Span, phrase: Span | None) -> str | None:
+        """The flow a sentence's lead sets for a phrase without a flow word ("On the import side,
+        technology from the European Union amounted to $12.7 billion")."""
+        if phrase is None or self._flow_word_in(phrase):
+            return None
+        sent = self._sent_of(span)
+        lead = self._text[sent.start_char:phrase.start_char]
+        if not lead.rstrip().endswith(","):
+            return None
+        imp, exp = bool(self.import_words.search(lead)), bool(self.export_words.search(lead))
+        return "imports" if imp and not exp else "exports" if exp and not imp else None
+
     def _flow(self, phrase: str, candidates: list[tuple[str, float]]) -> str:
         iid = candidates[0][0] if candidates else ""
         if iid.endswith(".imports") or (self.import_words.search(phrase) and not self.export_words.search(phrase)):
@@ -738,6 +787,9 @@ class ClaimBuilder:
         if phrase is None:
             return [], None
         flow = self._flow(phrase.text, candidates)
+        lead_flow = self._lead_flow(span, phrase)
+        if flow == "trade" and lead_flow:
+            flow = lead_flow[:-1]  # "On the import side, technology from the EU": from a partner
         geos: list[str] = []
         partners: list[str] = []
         last_role = None
@@ -747,13 +799,16 @@ class ClaimBuilder:
             if not code or not (e.label_ in ("GPE", "NORP") or code in ("EU", "ASEAN", "BRI")):
                 continue
             j = e.start - 1
-            while j >= phrase.start and doc[j].lower_ in ("the", "a", "an"):
+            # "to other EU member states", "to all ASEAN members": the preposition before the modifiers
+            while j >= phrase.start and (doc[j].lower_ in ("the", "a", "an") or doc[j].pos_ in ("ADJ", "DET")):
                 j -= 1
             prep = doc[j].lower_ if j >= phrase.start else ""
             if prep == "and" or prep == ",":
                 role = last_role or "geo"
                 if role == "between":
                     role = "partner"
+            elif prep == "with" and j >= 1 and doc[j - 1].lower_ in ("together", "along"):
+                role = "geo"  # "Shanghai, together with the coastal Jiangsu and Zhejiang provinces"
             elif prep == "with":
                 role = "partner"
             elif prep == "between":
@@ -799,8 +854,32 @@ class ClaimBuilder:
                 break
             if e.label_ == "GPE" and e.kb_id_ and e.root.dep_ in ("nsubj", "nsubjpass", "poss"):
                 prev = doc[e.start - 1].lower_ if e.start > 0 else ""
-                if prev not in ("with", "to", "from", "between", "into", "and"):
+                if prev not in ("with", "to", "from", "between", "into", "and") and not self._counterpart_subject(e):
                     return e.kb_id_
+        return None
+
+    def _counterpart_subject(self, e: Span) -> bool:
+        """"The United States remained the most important single customer", "China was the largest
+        source of imports": the subject is the counterpart the predicate names."""
+        verb = e.root.head
+        if e.root.dep_ != "nsubj" or verb.lemma_.lower() not in ("be", "remain", "become", "stay"):
+            return False
+        attr = next((c for c in verb.children if c.dep_ in ("attr", "acomp", "oprd")), None)
+        if attr is None:
+            return False
+        if attr.lemma_.lower() in ("source", "supplier", "origin"):
+            # "the largest source of imports" (a counterpart), not "Europe's leading source" of applications
+            return bool(self.import_words.search(self._text[attr.left_edge.idx: attr.right_edge.idx + len(attr.right_edge)]))
+        return attr.lemma_.lower() in self.counterpart_nouns
+
+    def _counterpart_before(self, doc: Doc, span: Span, q: dict) -> str | None:
+        """The partner a sentence names as its subject before the figure ("China was the largest
+        source of imports at US$82.5 billion")."""
+        for e in self._ents_in(self._sent_of(span)):
+            if e.end_char > q["start"]:
+                break
+            if e.label_ == "GPE" and e.kb_id_ and self._counterpart_subject(e):
+                return e.kb_id_
         return None
 
     def _last_place(self, doc: Doc, before_token: int, kind: str) -> str | None:
@@ -826,7 +905,7 @@ class ClaimBuilder:
         lead_end = text.find("\n", text.find("\n") + 1) if "\n" in text else len(text)
         lead_end = max(lead_end, self._sents[1].end_char if len(self._sents) > 1 else 0)
         for e in self._ents:
-            if e.label_ not in ("GPE", "NORP"):
+            if e.label_ not in ("GPE", "NORP") and not (e.label_ == "ORG" and e.kb_id_ in ("EU", "ASEAN")):
                 continue
             code = e.kb_id_ or (f"?{e.text}" if e.label_ == "GPE" else "")
             if not code:
@@ -1261,6 +1340,12 @@ class ClaimBuilder:
                 ref = next((x for x in reversed(para_before) if _unit_kind(x.q["unit"]) in kinds), None)
                 if ref is None:
                     ref = same_sent[-1] if same_sent else same_para_prev
+            if d.extra.get("listed_place") and same_sent and same_sent[-1].partner and not d.partner \
+                    and d.geo and len(d.geo) == 1 and d.geo != same_sent[-1].geo:
+                # "technology from the EU amounted to $12.7 billion, followed by Japan with $6.1
+                # billion": a place listed after a partner is a partner too
+                d.partner, d.geo = d.geo[0], list(same_sent[-1].geo)
+                d.geo_how = same_sent[-1].geo_how
             if ref is None and same_sent and d.phrase is not None and any(t.lower_ == "such" for t in d.phrase):
                 # "the number of such contracts has doubled": the contracts just named, with their partner
                 d.partner = d.partner or same_sent[-1].partner
