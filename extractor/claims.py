@@ -239,10 +239,19 @@ class ClaimBuilder:
         text = self._text
         pairs: dict[int, int] = {}
         for ci, (cs, c) in enumerate(qs):
+            if c["direction"] and _unit_kind(c["unit"]) == "currency" and ci + 1 < len(qs):
+                # "the surplus rose $1.49 billion to $6.55 billion": an amount of change, then the level
+                ls, lv = qs[ci + 1]
+                if lv["unit"] == c["unit"] and not lv["direction"] and ci + 1 not in pairs \
+                        and re.fullmatch(r"\s*to\s+(?:a\s+record\s+|about\s+|around\s+)?", text[c["end"]:lv.get("approx_start") or lv["start"]]):
+                    pairs[ci + 1] = ci
+                continue
             if not c["direction"] or c["unit"] not in ("percent", "percentage_point", "basis_point", "times"):
                 continue
-            if re.match(r"^\s*(?:higher|lower|more|less|faster|slower)\s+than\b", text[c["end"]:c["end"] + 20]):
+            if c["unit"] in ("percentage_point", "basis_point") and \
+                    re.match(r"^\s*(?:higher|lower|more|less|faster|slower)\s+than\b", text[c["end"]:c["end"] + 20]):
                 continue  # "17.3 percentage points lower than in 2022": a gap between rates, a claim of its own
+            # (but "$452.6 billion, 7.4 per cent lower than a year earlier" is the level's change)
             cands = []
             for li, (ls, lv) in enumerate(qs):
                 if li == ci or li in pairs or lv["direction"] or lv.get("conversion_of") is not None or lv["value"] is None:
@@ -956,6 +965,14 @@ class ClaimBuilder:
             return self._now(anchor), "now"
         cands = []
         in_sent = [(ds, d) for ds, d in dates if self._sent_of(ds).start == sent.start and not self._in_dateline(ds)]
+        # "In the April-December period, the first nine months of fiscal 2023, the deficit ...": a
+        # date in apposition restates the one before it (the first is the one the text gives)
+        appositive: set[int] = set()
+        for (a, _), (b, _) in zip(in_sent, in_sent[1:]):
+            gap = self._text[a.end_char:b.start_char]
+            if re.fullmatch(r",\s*", gap) or (a.start in appositive and re.fullmatch(r"\s+of\s+(?:fiscal\s+|financial\s+)?", gap, re.I)):
+                appositive.add(b.start)
+        in_sent = [(ds, d) for ds, d in in_sent if ds.start not in appositive]
         for ds, d in in_sent:
             if self._attached_to_reporting(ds) or self._is_basis_date(doc, ds) or self._date_of_other_clause(ds, span):
                 continue
@@ -1332,14 +1349,16 @@ class ClaimBuilder:
                 if ref.phrase is not None and ref.phrase.root.lemma_.lower() in self.target_cues | self.forecast_cues \
                         | {"projection", "estimate", "outlook"}:
                     d.modality = ref.modality  # "cut its forecast ... to 1.7%, from 2.1%": the earlier forecast
-            elif d.anaphoric and (same_sent or same_para_prev):
-                # "The figure is 4.4 times the 554.3 billion yuan": the last figure of its kind
+            elif d.anaphoric and (same_sent or same_para_prev or (prev is not None and self._opens_paragraph(d))):
+                # "The figure is 4.4 times the 554.3 billion yuan": the last figure of its kind (in the
+                # paragraph, or the one before when "The figure ..." opens a paragraph)
                 kind = _unit_kind(d.q["unit"])
-                para_before = [x for x in drafts if x.index < d.index and x.para == d.para and not x.basis_of_previous]
+                para_of = d.para if same_para_prev is not None or same_sent else prev.para
+                para_before = [x for x in drafts if x.index < d.index and x.para == para_of and not x.basis_of_previous]
                 kinds = {kind} if kind in ("currency", "count", "price") else {"currency", "count"} if kind == "times" else set()
                 ref = next((x for x in reversed(para_before) if _unit_kind(x.q["unit"]) in kinds), None)
                 if ref is None:
-                    ref = same_sent[-1] if same_sent else same_para_prev
+                    ref = same_sent[-1] if same_sent else same_para_prev or prev
             if d.extra.get("listed_place") and same_sent and same_sent[-1].partner and not d.partner \
                     and d.geo and len(d.geo) == 1 and d.geo != same_sent[-1].geo:
                 # "technology from the EU amounted to $12.7 billion, followed by Japan with $6.1
@@ -1416,6 +1435,7 @@ class ClaimBuilder:
                     d.period = shifted
                     d.extra["relative"] = True
             prev = d
+        self._fiscal_periods(doc, drafts, article_geo)
         self._story_context_periods(doc, drafts)
         self._credit_runs(doc, drafts)
 
@@ -1565,6 +1585,10 @@ class ClaimBuilder:
         return bool(self.import_words.search(phrase.text) or self.export_words.search(phrase.text)
                     or re.search(r"\btrade\b", phrase.text, re.I))
 
+    def _opens_paragraph(self, d: Draft) -> bool:
+        """The figure's sentence is the first of its paragraph."""
+        return self._sent_of(d.span).start_char <= d.para + 1
+
     def _previous_sentence(self, d: Draft) -> Span | None:
         k = self._sent_at[d.span.start]
         return self._sents[k - 1] if k > 0 else None
@@ -1614,7 +1638,8 @@ class ClaimBuilder:
         text = self._text
         sent = self._sent_of(d.span)
         before = [x for x in drafts if x.index < d.index and x.period is not None and x.period_how != "now"
-                  and not x.basis_of_previous and not x.extra.get("compared_with") and x.modality == "reported"]
+                  and not x.basis_of_previous and not x.extra.get("compared_with") and x.modality == "reported"
+                  and not self._headline(doc, x)]  # a headline sets no period for the body
         if not before:
             # no figure before it: the time a sentence before it states ("German exports rebounded
             # in March, data showed." then "Exports increased by 1.1 per cent on the month ...")
@@ -1623,7 +1648,10 @@ class ClaimBuilder:
                       and self._sent_of(ds).start != sent.start and not self._attached_to_reporting(ds)
                       and not self._is_basis_date(doc, ds)]
             if stated:
-                ds, t = stated[-1]
+                # the last sentence that states a time, and its first date (the main clause's: "...
+                # widened in April as shipments bounced back from disruptions in March")
+                last_sent = self._sent_of(stated[-1][0]).start
+                ds, t = next((ds, t) for ds, t in stated if self._sent_of(ds).start == last_sent)
                 return t, ("paragraph" if ds.start_char >= d.para else "carried")
             return None, "none"
         last = before[-1]
@@ -1642,6 +1670,50 @@ class ClaimBuilder:
             story = self._story_period(doc, before)
             return (story or last.period), "carried"
         return None, "none"
+
+    def _fiscal_periods(self, doc: Doc, drafts: list[Draft], article_geo: str | None) -> None:
+        """A fiscal year of the claim's country ("FY25", "2023-24", "this fiscal", "the financial
+        year to date", a "full-year" figure): ``fiscal_years.yaml`` and :mod:`extractor.fiscal`."""
+        from . import fiscal
+
+        table = fiscal.fiscal_years()
+        pub = None
+        if doc._.published and re.match(r"^\d{4}-\d{2}", doc._.published):
+            pub = (int(doc._.published[:4]), int(doc._.published[5:7]))
+        story = self._story_period(doc, drafts)
+        story_end = None
+        if story is not None:
+            try:
+                p = parse_iso_period(story["period"])
+                if p.end and len(p.end) >= 2:
+                    story_end = (p.end[0], p.end[1])
+            except (ValueError, TypeError):
+                pass
+        text = self._text
+        for d in drafts:
+            country = d.geo[0] if d.geo and len(d.geo) == 1 else article_geo
+            if not country or country[:2] not in table:
+                continue
+            found = None
+            per = d.period or {}
+            start = per.get("start")
+            if per.get("text") and isinstance(start, int):
+                # the date with a split-year tail the date finder may cut ("the first ten months of 2023-24")
+                date_text = text[start:start + len(per["text"])]
+                tail = re.match(r"^\s*[-–/]\s*\d{2}\b", text[start + len(per["text"]):start + len(per["text"]) + 6])
+                found = fiscal.resolve(date_text + (tail.group(0) if tail else ""), country, pub, story_end)
+            if found is None and d.period_how in ("carried", "paragraph", "none", "story", "now"):
+                # "... to cross $450 billion this fiscal": a fiscal expression that is no date mention
+                sent = self._sent_of(d.span)
+                window = text[max(sent.start_char, d.q["start"] - 60):min(sent.end_char, d.q["end"] + 40)]
+                if re.search(r"\b(?:fiscal|financial)\b|\bFY\s*'?\d", window, re.I):
+                    found = fiscal.resolve(window, country, pub, story_end)
+            if found is None and d.phrase is not None and fiscal.FULL_YEAR.search(d.phrase.text) and fiscal.TALKS_FISCAL.search(text):
+                # a "full-year" figure is of the fiscal year only in a story that counts in fiscal years
+                found = fiscal.resolve(d.phrase.text, country, pub, story_end)
+            if found is not None:
+                d.period = dict(found.fields(), text=per.get("text") or "fiscal", start=start)
+                d.extra["fiscal"] = True
 
     def _story_period(self, doc: Doc, before: list[Draft]) -> dict | None:
         """The period the article has stated most often in ``before`` (reported figures with a
@@ -1667,6 +1739,8 @@ class ClaimBuilder:
                 if story is not None:
                     d.period, d.period_how = dict(story), "story"
             phrase = d.phrase.text if d.phrase is not None else ""
+            if d.extra.get("fiscal"):
+                continue  # a fiscal year of its country (_fiscal_periods)
             if self.full_year.search(phrase) and (d.period is None or d.period_how in ("now", "carried", "paragraph", "sentence")):
                 if d.period is not None and re.fullmatch(r"\d{4}", d.period.get("period") or ""):
                     continue  # "full-year 2023": its own year

@@ -54,8 +54,9 @@ def make_paragraph_breaks(nlp: Language, name: str) -> ParagraphBreaks:
 
 
 #: a dateline at the start of a line: "HANOI, October 6 (VNA) –", "BEIJING, Aug. 8 (Xinhua) --",
-#: "SEOUL, Nov 1 (Reuters) -"; the story's first sentence starts after it
-_DATELINE = re.compile(r"(?m)^[A-Z][A-Z .'’-]{1,30},[^\n()]{0,30}\([^\n()]{1,30}\)\s*(?:-{1,2}|–|—)\s*")
+#: "SEOUL, Nov 1 (Reuters) -", "WUHAN, March 21 --" (no agency: then the date ends in a digit);
+#: the story's first sentence starts after it
+_DATELINE = re.compile(r"(?m)^[A-Z][A-Z .'’-]{1,30},[^\n()]{0,30}(?:\([^\n()]{1,30}\)|\d)\s*(?:-{1,2}|–|—)\s*")
 
 
 def paragraph_breaks(doc: Doc) -> Doc:

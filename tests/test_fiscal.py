@@ -1,0 +1,47 @@
+"""Fiscal years by country (issue 6): fiscal_years.yaml and extractor/fiscal.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor import fiscal
+from extractor.rules import RuleFileError
+
+
+@pytest.mark.parametrize("text,country,pub,story_end,expected", [
+    ("fiscal 2024", "JP", (2024, 1), None, "2024-04/2025-03"),          # named by its start
+    ("the first nine months of fiscal 2023", "JP", (2024, 1), None, "2023-04/2023-12"),
+    ("FY25", "IN", (2024, 11), None, "2024-04/2025-03"),                # named by its end
+    ("FY2025", "IN", (2024, 11), None, "2024-04/2025-03"),
+    ("2023-24", "IN", (2024, 11), None, "2023-04/2024-03"),             # a split year starts in its first year
+    ("2023-24", "AU", (2024, 6), None, "2023-07/2024-06"),
+    ("the first ten months of 2023-24", "AU", (2024, 6), None, "2023-07/2024-04"),
+    ("this fiscal", "IN", (2024, 11), None, "2024-04/2025-03"),
+    ("last fiscal year", "IN", (2024, 11), None, "2023-04/2024-03"),
+    ("the financial year to date", "AU", (2024, 6), (2024, 4), "2023-07/2024-04"),
+    ("full-year", "IN", (2024, 11), (2024, 10), "2024-04/2025-03"),
+    ("fiscal 2024", "US", (2024, 1), None, "2023-10/2024-09"),
+    ("fiscal 2024", "CN-GD", (2024, 1), None, None),                  # a calendar-year country
+    ("2023-24", "CN", (2024, 1), None, None),
+    ("2019-2021", "IN", (2024, 1), None, None),                         # not consecutive: no fiscal year
+    ("October", "IN", (2024, 11), None, None),                          # no fiscal expression
+])
+def test_resolve(text, country, pub, story_end, expected):
+    got = fiscal.resolve(text, country, pub, story_end)
+    assert (got.iso if got else None) == expected
+
+
+def test_every_listed_country_has_a_valid_year():
+    table = fiscal.fiscal_years()
+    assert {"JP", "IN", "AU", "US", "GB"} <= set(table)
+    assert all(1 <= fy.start <= 12 and fy.named_by in ("start", "end") for fy in table.values())
+
+
+def test_a_bad_entry_is_an_error(monkeypatch):
+    monkeypatch.setattr(fiscal, "load_data", lambda name: {"JP": {"start": 13, "named_by": "start"}})
+    fiscal.fiscal_years.cache_clear()
+    try:
+        with pytest.raises(RuleFileError, match="fiscal_years.yaml: JP"):
+            fiscal.fiscal_years()
+    finally:
+        fiscal.fiscal_years.cache_clear()
