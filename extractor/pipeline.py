@@ -54,9 +54,12 @@ def make_paragraph_breaks(nlp: Language, name: str) -> ParagraphBreaks:
 
 
 #: a dateline at the start of a line: "HANOI, October 6 (VNA) –", "BEIJING, Aug. 8 (Xinhua) --",
-#: "SEOUL, Nov 1 (Reuters) -", "WUHAN, March 21 --" (no agency: then the date ends in a digit);
+#: "SEOUL, Nov 1 (Reuters) -", and without an agency "WUHAN, March 21 --", "Taipei, Aug. 7 --";
 #: the story's first sentence starts after it
-_DATELINE = re.compile(r"(?m)^[A-Z][A-Z .'’-]{1,30},[^\n()]{0,30}(?:\([^\n()]{1,30}\)|\d)\s*(?:-{1,2}|–|—)\s*")
+_DATELINE = re.compile(
+    r"(?m)^(?:[A-Z][A-Z .'’-]{1,30},[^\n()]{0,30}\([^\n()]{1,30}\)"
+    r"|[A-Z][A-Za-z .'’-]{1,30},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?))"
+    r"\s*(?:-{1,2}|–|—)\s*")
 
 
 def paragraph_breaks(doc: Doc) -> Doc:
