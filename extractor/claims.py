@@ -131,7 +131,8 @@ class ClaimBuilder:
         self.growth_words = _rx(r["growth_words"])
         self.anaphora = dict(r["place_anaphora"])
         self.topic_heads = set(r["topic_heads"])
-        self.counterpart_nouns = set(r["counterpart_nouns"])
+        self.counterpart_nouns = {str(k): str(v) for k, v in r["counterpart_nouns"].items()}
+        self.part_nouns = set(r["part_nouns"])
         self.full_year = re.compile(r["full_year"], re.I)
         self.headline_period = re.compile(r["headline_period"], re.I)
         self.generic_topic_nouns = set(r["generic_topic_nouns"])
@@ -238,6 +239,19 @@ class ClaimBuilder:
         """level index -> change index, for a change rate in the same clause as a level."""
         text = self._text
         pairs: dict[int, int] = {}
+        for k, (cs, c) in enumerate(qs):
+            # "Exports rose 9.2 percent to 381.5 billion yuan, and imports 15.3 percent to 231.2
+            # billion yuan": the elided verb's direction is that of the clause it parallels
+            if c["direction"] or c["unit"] != "percent" or k == 0 or k + 1 >= len(qs):
+                continue
+            if not re.match(r"^\s+to\s", text[c["end"]:c["end"] + 5]):
+                continue
+            if not re.search(r"(?:,\s*|\s)(?:and|while|whereas)\s+(?:\w+\s+){1,3}$", text[max(0, c["start"] - 40):c["start"]]):
+                continue
+            before = [(ps, p) for ps, p in qs[:k] if p["direction"] and p["unit"] == "percent"
+                      and self._sent_of(ps).start == self._sent_of(cs).start]
+            if before:
+                qs[k] = (cs, dict(c, direction=before[-1][1]["direction"]))
         for ci, (cs, c) in enumerate(qs):
             if c["direction"] and _unit_kind(c["unit"]) == "currency" and ci + 1 < len(qs):
                 # "the surplus rose $1.49 billion to $6.55 billion": an amount of change, then the level
@@ -300,7 +314,8 @@ class ClaimBuilder:
             if not candidates and verb.pos_ == "VERB" and span.root.dep_ in ("dobj", "nsubjpass", "attr"):
                 # "China granted 907,000 invention patents": the verb says which count
                 candidates = self.linker.link(f"{verb.text} {self._link_text(span)}", link_units)
-        if not candidates or self._is_place_phrase(phrase):
+        if (not candidates and not (phrase is not None and phrase.root.lemma_.lower() in self.part_nouns)) \
+                or self._is_place_phrase(phrase):
             alt = self._verb_phrase(doc, span, of_whole=measure == "share")
             if alt:
                 alt_c = self.linker.link(alt, link_units)
@@ -366,8 +381,10 @@ class ClaimBuilder:
             if not ratio and q["unit"] == "times" and phrase is not None:
                 ratio = self._link(phrase, None)  # "exports in 2023 were 2.2 times their 2015 level"
             candidates = ratio
+        self._last_partners = []
         geo, partner = self._geo_local(doc, span, q, phrase, candidates)
-        if not partner:
+        partners_in_order = list(self._last_partners)
+        if not partner and named is None:  # (a place listed after the counterpart is its own: "followed by the UAE ($3.6 billion)")
             partner = self._counterpart_before(doc, span, q)
             if partner and partner in geo:
                 geo = [g for g in geo if g != partner]
@@ -376,9 +393,15 @@ class ClaimBuilder:
                 # the predicate without the counterpart noun and its adjectives: "the largest source
                 # of imports" -> "imports", "Vietnam's largest export market" -> "export"
                 words = [t.text for t in doc[attr.left_edge.i: min(attr.right_edge.i + 1, span.start)]
-                         if t.pos_ != "ADJ" and t.lemma_.lower() not in self.counterpart_nouns | {"source", "supplier", "origin"}
+                         if t.pos_ != "ADJ" and t.lemma_.lower() not in set(self.counterpart_nouns) | {"source", "supplier", "origin"}
                          and t.ent_type_ not in ("GPE", "NORP", "MONEY")] if attr is not None else []
                 attr_c = self.linker.link(" ".join(words), link_units) if words else []
+                side = self.counterpart_nouns.get(attr.lemma_.lower()) if attr is not None else None
+                if not attr_c and side and not self.import_words.search(" ".join(words)) \
+                        and not self.export_words.search(" ".join(words)):
+                    # "The United States remained the largest destination, taking $6.9 billion of
+                    # Indian goods": a destination takes exports, a supplier gives imports
+                    attr_c = self.linker.link(side, link_units)
                 if attr_c:  # "China was the largest source of imports at US$82.5 billion"
                     candidates = attr_c
         geo_how = "phrase" if geo else "none"
@@ -403,6 +426,7 @@ class ClaimBuilder:
             and phrase.root.lemma_.lower() in ("share", "proportion", "portion", "percentage")))  # "Their share of total exports"
         d.share_of_previous = measure == "share" and self._participle_share(doc, span)
         d.extra["listed_place"] = named is not None
+        d.extra["partners"] = partners_in_order
         pre_long = self._text[max(sent.start_char, (q.get("approx_start") or q["start"]) - 40):q.get("approx_start") or q["start"]].lower()
         d.basis_of_previous = bool(self.earlier_value_before.search(pre_long))
         # "4.4 times the 554.3 billion yuan spent in 2009": the value compared with; its period is
@@ -573,7 +597,11 @@ class ClaimBuilder:
             return None  # "imports and exports reaching 2.14 trillion yuan": one phrase, not two
         words = [t for t in frag if (t.pos_ in ("NOUN", "PROPN", "ADJ") or self._flow_only(doc[t.i: t.i + 1]))
                  and not t.like_num and t.ent_type_ not in ("MONEY", "PERCENT", "DATE", "CARDINAL")]
-        if not words or words[-1].i < frag.end - 3:
+        end = frag.end
+        while end > frag.start and (doc[end - 1].ent_type_ in ("PERCENT", "MONEY") or doc[end - 1].like_num
+                                    or doc[end - 1].lower_ in ("to", "at", "by", "per", "cent", "percent", "%")):
+            end -= 1  # "and imports 15.3 percent to": the rate and "to" before the level
+        if not words or words[-1].i < end - 3:
             return None
         return doc[words[0].i: words[-1].i + 1]
 
@@ -719,6 +747,11 @@ class ClaimBuilder:
             return False
         if " ".join(words) in self.anaphoric_subjects:
             return True
+        if words[0] in ("those", "these"):
+            # "those to ASEAN and the European Union": the pronoun, then only places
+            rest = [t for t in phrase[1:] if not (t.is_punct or t.is_stop or t.ent_type_ in ("GPE", "LOC", "NORP")
+                                                  or (t.ent_type_ == "ORG" and t.ent_kb_id_ in ("EU", "ASEAN", "BRI")))]
+            return not rest
         content = [w for w in words if w not in NEUTRAL and w not in ("its", "their", "the", "a", "an", "this", "that")
                    and w not in self._change_nouns]
         return words[0] in ("its", "their", "it", "this", "that") and not content
@@ -854,6 +887,7 @@ class ClaimBuilder:
                     if self_code:
                         geos.append(self_code)
                         break
+        self._last_partners = partners
         return sorted(set(geos)), (partners[0] if partners else None)
 
     def _subject_place(self, doc: Doc, span: Span, q: dict) -> str | None:
@@ -876,7 +910,7 @@ class ClaimBuilder:
         attr = next((c for c in verb.children if c.dep_ in ("attr", "acomp", "oprd")), None)
         if attr is None:
             return False
-        if attr.lemma_.lower() in ("source", "supplier", "origin"):
+        if attr.lemma_.lower() in ("source", "origin"):
             # "the largest source of imports" (a counterpart), not "Europe's leading source" of applications
             return bool(self.import_words.search(self._text[attr.left_edge.idx: attr.right_edge.idx + len(attr.right_edge)]))
         return attr.lemma_.lower() in self.counterpart_nouns
@@ -1404,7 +1438,8 @@ class ClaimBuilder:
                     d.candidates = [(f"{fam}.{flow}", 0.75)]
             # "Sweden (3.39 per cent), Austria (3.19 per cent)", "Germany alone spent 110 billion euros":
             # a figure whose phrase names only a place (or nothing) goes on with the paragraph's topic
-            topic = self._topic_before(d, drafts) if ref is None and not d.candidates and (
+            counts_own = d.q["unit"] == "count" and bool(d.q.get("noun")) and not self._link(d.span, "count")
+            topic = self._topic_before(d, drafts) if ref is None and not d.candidates and not counts_own and (
                 d.phrase is None or self._is_place_phrase(d.phrase) or not self._link_text(d.phrase).strip()
                 or self._topicless(d) or self._names_who(d.phrase)) else None
             if topic is not None:
@@ -1435,6 +1470,7 @@ class ClaimBuilder:
                     d.period = shifted
                     d.extra["relative"] = True
             prev = d
+        self._respectively(drafts)
         self._fiscal_periods(doc, drafts, article_geo)
         self._story_context_periods(doc, drafts)
         self._credit_runs(doc, drafts)
@@ -1670,6 +1706,21 @@ class ClaimBuilder:
             story = self._story_period(doc, before)
             return (story or last.period), "carried"
         return None, "none"
+
+    def _respectively(self, drafts: list[Draft]) -> None:
+        """"those to ASEAN and the European Union rose 17.5 percent and 4.2 percent, respectively":
+        the k-th figure of the phrase goes with its k-th partner."""
+        groups: dict[tuple[int, int], list[Draft]] = {}
+        for d in drafts:
+            if d.phrase is not None and len(d.extra.get("partners") or []) > 1:
+                groups.setdefault((d.phrase.start, d.phrase.end), []).append(d)
+        for group in groups.values():
+            partners = group[0].extra["partners"]
+            sent = self._sent_of(group[-1].span)
+            tail = self._text[group[-1].q["end"]:sent.end_char]
+            if len(group) == len(partners) and re.match(r"^[\s,]*respectively\b", tail, re.I):
+                for d, p in zip(group, partners):
+                    d.partner = p
 
     def _fiscal_periods(self, doc: Doc, drafts: list[Draft], article_geo: str | None) -> None:
         """A fiscal year of the claim's country ("FY25", "2023-24", "this fiscal", "the financial

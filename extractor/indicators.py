@@ -36,13 +36,17 @@ def _linker_words() -> tuple[frozenset[str], frozenset[str], dict[str, str], tup
         tails = tuple(re.compile(str(p)) for p in raw["dropped_tails"])
     except re.error as exc:
         raise RuleFileError(f"linker.yaml: dropped_tails: {exc}") from None
+    unlinked = raw.get("unlinked_phrases") or []
+    if not isinstance(unlinked, list):
+        raise RuleFileError("linker.yaml: expected a list 'unlinked_phrases'")
     return (frozenset(str(w).lower() for w in raw["neutral"]), frozenset(str(w).lower() for w in raw["neutral_for_money"]),
-            {str(k).lower(): str(v).lower() for k, v in syn.items()}, tails)
+            {str(k).lower(): str(v).lower() for k, v in syn.items()}, tails,
+            tuple(re.compile(r"\b" + re.escape(str(p).lower()) + r"\b") for p in unlinked))
 
 
 #: words that do not change what is measured, and for money the contracts it is the value of;
-#: synonyms; tails that widen a phrase (linker.yaml)
-NEUTRAL, NEUTRAL_FOR_MONEY, SYNONYMS, DROPPED_TAILS = _linker_words()
+#: synonyms; tails that widen a phrase; phrases of aggregates without an id (linker.yaml)
+NEUTRAL, NEUTRAL_FOR_MONEY, SYNONYMS, DROPPED_TAILS, UNLINKED = _linker_words()
 _IRREGULAR = {"goods": "goods", "services": "service", "statistics": "statistics", "sales": "sale", "news": "news",
               "electronics": "electronics", "proceeds": "proceeds", "earnings": "earnings", "economics": "economics"}
 
@@ -206,6 +210,8 @@ class IndicatorLinker:
         return list(hit)
 
     def _link(self, phrase: str, units: str | None) -> list[tuple[str, float]]:
+        if any(p.search(phrase.lower()) for p in UNLINKED):
+            return []  # "exports of goods and services": an aggregate the catalog has no id for
         words = phrase_words(phrase)
         neutral = NEUTRAL | NEUTRAL_FOR_MONEY if units == "currency" else NEUTRAL
         content = list(dict.fromkeys(w for w in words if w not in neutral))

@@ -48,6 +48,27 @@ def test_link_best_candidate(linker, phrase, units, expected):
     assert got and got[0][0] == expected, got
 
 
+@pytest.mark.parametrize("phrase,units,expected", [
+    # issue 6 (third held-out batch): words about how a figure is compiled or when it runs
+    ("the cumulative deficit", "currency", "trade.balance"),
+    ("the seasonally adjusted surplus on goods trade", "currency", "trade.balance"),
+    ("exports for the financial year to date", "currency", "trade.exports"),
+    ("services exports in FY25", "currency", "services.exports"),
+])
+def test_issue6_compilation_and_period_words_are_neutral(linker, phrase, units, expected):
+    got = linker.link(phrase, units)
+    assert got and got[0][0] == expected, got
+
+
+@pytest.mark.parametrize("phrase,narrower", [
+    ("exports of goods and services", "exports of services"),
+    ("combined goods and services exports", "combined services exports"),
+])
+def test_issue6_an_aggregate_without_an_id_links_to_nothing(linker, phrase, narrower):
+    assert linker.link(phrase, "percent") == []
+    assert linker.link(narrower, "percent")[0][0] == "services.exports"  # services alone still links
+
+
 @pytest.mark.parametrize("phrase", ["farm and food exports", "exports of electric cars and steel", "re-exports of phones"])
 def test_a_product_without_an_id_stays_unlinked(linker, phrase):
     got = linker.link(phrase, "currency")
