@@ -789,9 +789,17 @@ class ClaimBuilder:
         words = phrase_words(text)
         word_set = set(words)
         out: dict[str, float] = {}
+        hit: dict[str, bool] = {}  # alias word -> in the text (aliases share their words)
+
+        def found(a: str) -> bool:
+            h = hit.get(a)
+            if h is None:
+                h = hit[a] = a in word_set or any(_same_word(a, w) for w in words)
+            return h
+
         for k in self.linker.aliases_near(words):
             iid, aw = self.linker._aliases[k]
-            if all(a in word_set or any(_same_word(a, w) for w in words) for a in aw):
+            if all(found(a) for a in aw):
                 out[iid] = max(out.get(iid, 0.0), min(1.0, 0.6 + 0.1 * len(aw)))
         return sorted(out.items(), key=lambda kv: -kv[1])
 
@@ -1575,6 +1583,10 @@ class ClaimBuilder:
                 whole = d.phrase  # the subtree holds the figure: the parser's phrase is all there is
             words = [w for w in phrase_words(self._link_text(whole)) if w not in NEUTRAL]
             flow = self._bare_flow(d)
+            generic = d.phrase.root.lemma_.lower() in self.generic_topic_nouns and d.phrase[0].lower_ in (
+                "the", "this", "such", "that")
+            if top is not None and not (flow and d.phrase[0].lower_ in ("their", "its")):
+                return  # a general figure that names its own flow: nothing to complete
             # the families of the figure before it in the paragraph, else of the sentence before
             fams: list[str] = []
             topic = self._topic_before(d, drafts)
@@ -1584,8 +1596,6 @@ class ClaimBuilder:
             if prev_sent is not None and (d.phrase[0].lower_ in ("their", "its", "the", "such", "this", "these")):
                 fams += [fam_of(i) for i, _ in self._mentioned_indicators(prev_sent.text)]
             fams = [f for f in dict.fromkeys(fams) if f != "trade"]
-            generic = d.phrase.root.lemma_.lower() in self.generic_topic_nouns and d.phrase[0].lower_ in (
-                "the", "this", "such", "that")
             for fam in fams:
                 ids = [i for i in self.linker.units if i.startswith(fam + ".")]
                 if flow and top is not None:  # "Their export value" after "Mechanical and electrical products ..."

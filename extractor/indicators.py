@@ -218,21 +218,31 @@ class IndicatorLinker:
         if not content:
             return []
         word_set = set(words)
+        joined = " ".join(words)
         ks = self.aliases_near(words)
         fit: dict[str, float] = {}
         covered: dict[str, set[str]] = {}
+        hit: dict[str, bool] = {}  # alias word -> found in the phrase (many aliases share words)
         for k in ks:
             iid, aw = self._aliases[k]
             if units and self.units.get(iid) and units not in self.units[iid]:
                 continue
-            found = sum(1 for a in aw if a in word_set or any(_same_word(a, w) for w in words))
+            found = 0
+            for a in aw:
+                h = hit.get(a)
+                if h is None:
+                    h = hit[a] = a in word_set or any(_same_word(a, w) for w in words)
+                found += h
             if not found:
                 continue
+            if found < len(aw):
+                # a partial alias never scores: an id counts only the words its full aliases cover
+                fit.setdefault(iid, 0.0)
+                continue
             # fuzz.ratio breaks ties between aliases that fit equally
-            f = (found / len(aw)) * (0.95 + 0.05 * fuzz.ratio(" ".join(aw), " ".join(words)) / 100)
+            f = 0.95 + 0.05 * fuzz.ratio(" ".join(aw), joined) / 100
             fit[iid] = max(fit.get(iid, 0.0), f)
-            if found == len(aw):
-                covered.setdefault(iid, set()).update(w for w in content if w in aw or any(_same_word(a, w) for a in aw))
+            covered.setdefault(iid, set()).update(w for w in content if w in aw or any(_same_word(a, w) for a in aw))
         best = {iid: round(f * len(covered.get(iid, ())) / len(content), 4) for iid, f in fit.items()}
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(i, round(s, 3)) for i, s in ranked if s >= self.threshold][: self.top_k]
