@@ -181,7 +181,8 @@ class ClaimBuilder:
         # the tokens whose lemma is a reporting verb, found once per document (a Token object per
         # token of every sentence was most of the cost of looking for credits)
         lemmas = doc.to_array(LEMMA) if len(doc) else []
-        self._reporting_tokens = [i for i, h in enumerate(lemmas) if int(h) in self._reporting_hashes(doc)]
+        reporting = self._reporting_hashes(doc)
+        self._reporting_tokens = [i for i, h in enumerate(lemmas) if int(h) in reporting]
         self._sent_credits = self._sentence_credits(doc)
         pairs = self._pair_changes(doc, qs)
         attached = set(pairs.values())
@@ -1818,6 +1819,12 @@ class ClaimBuilder:
 
     def _headline(self, doc: Doc, d: Draft) -> bool:
         """A claim in a line without a final stop (a headline): it sets no period for the body."""
+        known = d.extra.get("headline")
+        if known is None:
+            known = d.extra["headline"] = self._headline_uncached(d)
+        return known
+
+    def _headline_uncached(self, d: Draft) -> bool:
         sent = self._sent_of(d.span)
         line_end = self._text.find("\n", sent.start_char)
         line = self._text[sent.start_char: line_end if line_end >= 0 else len(self._text)].rstrip()
