@@ -71,7 +71,7 @@ def _same_months_in(year: str, period: str | None, days: bool) -> str | None:
     return None
 
 
-#: prepositions of a figure a verb sets its object to ("cut its forecast to 1.7%")
+#: prepositions of a figure a verb sets its object to ("cut its forecast to 1.9%")
 _SET_TO = frozenset({"to", "above", "below", "at", "under", "over", "beyond"})
 _TIME_NOUNS = frozenset({"year", "month", "quarter", "week", "day", "decade"})
 
@@ -241,7 +241,7 @@ class ClaimBuilder:
         text = self._text
         pairs: dict[int, int] = {}
         for k, (cs, c) in enumerate(qs):
-            # "Exports rose 9.2 percent to 381.5 billion yuan, and imports 15.3 percent to 231.2
+            # "Exports rose 8.6 percent to 402.7 billion yuan, and imports 12.9 percent to 250.4
             # billion yuan": the elided verb's direction is that of the clause it parallels
             if c["direction"] or c["unit"] != "percent" or k == 0 or k + 1 >= len(qs):
                 continue
@@ -255,7 +255,7 @@ class ClaimBuilder:
                 qs[k] = (cs, dict(c, direction=before[-1][1]["direction"]))
         for ci, (cs, c) in enumerate(qs):
             if c["direction"] and _unit_kind(c["unit"]) == "currency" and ci + 1 < len(qs):
-                # "the surplus rose $1.49 billion to $6.55 billion": an amount of change, then the level
+                # "the surplus rose $1.2 billion to $5.8 billion": an amount of change, then the level
                 ls, lv = qs[ci + 1]
                 if lv["unit"] == c["unit"] and not lv["direction"] and ci + 1 not in pairs \
                         and re.fullmatch(r"\s*to\s+(?:a\s+record\s+|about\s+|around\s+)?", text[c["end"]:lv.get("approx_start") or lv["start"]]):
@@ -266,7 +266,7 @@ class ClaimBuilder:
             if c["unit"] in ("percentage_point", "basis_point") and \
                     re.match(r"^\s*(?:higher|lower|more|less|faster|slower)\s+than\b", text[c["end"]:c["end"] + 20]):
                 continue  # "17.3 percentage points lower than in 2022": a gap between rates, a claim of its own
-            # (but "$452.6 billion, 7.4 per cent lower than a year earlier" is the level's change)
+            # (but "$410.3 billion, 6.2 per cent lower than a year earlier" is the level's change)
             cands = []
             for li, (ls, lv) in enumerate(qs):
                 if li == ci or li in pairs or lv["direction"] or lv.get("conversion_of") is not None or lv["value"] is None:
@@ -336,7 +336,7 @@ class ClaimBuilder:
                         candidates = prod
                     break
         if candidates and candidates[0][0].endswith((".trade", ".total")):
-            # "High-tech products ... were exported to the tune of 498.2 billion yuan": the verb says the flow
+            # "High-tech products ... were exported to the tune of 512.6 billion yuan": the verb says the flow
             verb = next((t for t in span.root.ancestors if t.pos_ == "VERB"), None)
             flow = {"export": "exports", "import": "imports"}.get(verb.lemma_.lower() if verb is not None else "")
             fam = candidates[0][0].rsplit(".", 1)[0]
@@ -344,8 +344,8 @@ class ClaimBuilder:
                 candidates = [(f"{fam}.{flow}", candidates[0][1])]
         named = self._parenthesised_after_name(doc, span, q) or self._place_at_figure(doc, span, q)
         if named is not None:
-            # "Sweden (3.39 per cent), Austria (3.19 per cent)", "followed by Japan with $6.1 billion",
-            # "Belgium, at 2.89 per cent": the figure of the place just before it
+            # "Sweden (3.39 per cent), Austria (3.19 per cent)", "followed by Japan with $5.3 billion",
+            # "Belgium, at 2.71 per cent": the figure of the place just before it
             phrase = named
         local = self._local_phrase(doc, span, q, phrase) if named is None else None
         if local is not None:
@@ -372,7 +372,7 @@ class ClaimBuilder:
             if flow != "trade" and f"{fam}.{flow}s" in self.linker.units:
                 candidates = [(f"{fam}.{flow}s", candidates[0][1])] + [c for c in candidates[1:] if c[0] != f"{fam}.{flow}s"]
         if q["unit"] == "times" and phrase is not None and phrase.root.ent_type_ in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL"):
-            # "The figure is 4.4 times the 554.3 billion yuan": what is compared is the subject
+            # "The figure is 3.8 times the 612.4 billion yuan": what is compared is the subject
             verb = next((t for t in span.root.ancestors if t.pos_ in ("VERB", "AUX")), None)
             subj = self._subject(verb) if verb is not None else None
             if subj is not None and subj.i < span.start:
@@ -385,7 +385,7 @@ class ClaimBuilder:
         self._last_partners = []
         geo, partner = self._geo_local(doc, span, q, phrase, candidates)
         partners_in_order = list(self._last_partners)
-        if not partner and named is None:  # (a place listed after the counterpart is its own: "followed by the UAE ($3.6 billion)")
+        if not partner and named is None:  # (a place listed after the counterpart is its own: "followed by the UAE ($3.2 billion)")
             partner = self._counterpart_before(doc, span, q)
             if partner and partner in geo:
                 geo = [g for g in geo if g != partner]
@@ -400,10 +400,10 @@ class ClaimBuilder:
                 side = self.counterpart_nouns.get(attr.lemma_.lower()) if attr is not None else None
                 if not attr_c and side and not self.import_words.search(" ".join(words)) \
                         and not self.export_words.search(" ".join(words)):
-                    # "The United States remained the largest destination, taking $6.9 billion of
+                    # "The United States remained the largest destination, taking $7.3 billion of
                     # Indian goods": a destination takes exports, a supplier gives imports
                     attr_c = self.linker.link(side, link_units)
-                if attr_c:  # "China was the largest source of imports at US$82.5 billion"
+                if attr_c:  # "China was the largest source of imports at US$79.4 billion"
                     candidates = attr_c
         geo_how = "phrase" if geo else "none"
         if not geo:
@@ -430,7 +430,7 @@ class ClaimBuilder:
         d.extra["partners"] = partners_in_order
         pre_long = self._text[max(sent.start_char, (q.get("approx_start") or q["start"]) - 40):q.get("approx_start") or q["start"]].lower()
         d.basis_of_previous = bool(self.earlier_value_before.search(pre_long))
-        # "4.4 times the 554.3 billion yuan spent in 2009": the value compared with; its period is
+        # "3.8 times the 612.4 billion yuan spent in 2009": the value compared with; its period is
         # no period for the figures after it
         d.extra["compared_with"] = bool(re.search(r"\btimes\s+(?:the|its|their|that of)?\s*$", pre_long))
         return d
@@ -450,7 +450,7 @@ class ClaimBuilder:
             if self.share_before.search(before[-40:]) or re.match(r"^\s*of\s+(?:the|its|their|\w+['’]s)\b", after):
                 return "share"  # "30% of national exports", "57 percent of the municipality's foreign trade"
             if re.match(r"^(?:its|their|the|a)\s+(?:\w+\s+)?(?:share|proportion)\b", phrase, re.I):
-                return "share"  # "its share of total R&D expenditure edged up to 6.68 percent"
+                return "share"  # "its share of total R&D expenditure edged up to 6.41 percent"
             if self.growth_words.search(phrase) or unit == "percentage_point":
                 return "growth"
             return "level"
@@ -498,7 +498,7 @@ class ClaimBuilder:
                     and head.head.lemma_.lower() not in self.level_nouns:  # "to the tune of", "the mark of"
                 noun = head.head
                 return self._np(doc, noun, exclude=head), whole
-            # "followed by phones and components at US$38.2 billion", "Japan with $6.1 billion": the
+            # "followed by phones and components at US$36.7 billion", "Japan with $5.3 billion": the
             # noun the figure is stated for
             if tok.dep_ == "pobj" and head.lower_ in ("at", "with") and head.head.pos_ in ("NOUN", "PROPN") \
                     and head.head.i < span.start and head.head.lemma_.lower() not in self.level_nouns \
@@ -515,19 +515,19 @@ class ClaimBuilder:
                     np_ = self._np(doc, obj, exclude=None)
                     nxt = doc[np_.end] if np_.end < span.start else None
                     if nxt is not None and nxt.dep_ == "prep" and nxt.lower_ in ("for", "of") and nxt.head.i == head.head.i:
-                        # "cut its forecast for economic growth this year to 2.1%": the parser hung
+                        # "cut its forecast for economic growth this year to 2.3%": the parser hung
                         # "for ..." on the verb; it says what the forecast is of
                         np_ = doc[np_.start: min(nxt.right_edge.i + 1, span.start)]
                     return np_, whole
             # "the $10 billion deficit in the industry" (but "surpassed the 2-trillion yuan mark": a level)
             if tok.dep_ in ("compound", "nmod", "amod", "nummod", "quantmod") and head.pos_ == "NOUN" \
                     and head.i >= span.end and not self._is_change_noun(head) and head.lemma_.lower() not in self.level_nouns \
-                    and head.lemma_.lower() not in _TIME_NOUNS:  # "down 5.2 per cent year-on-year" is no year
+                    and head.lemma_.lower() not in _TIME_NOUNS:  # "down 5.7 per cent year-on-year" is no year
                 return self._np(doc, head, exclude=None, skip=span), whole
             if head.pos_ in ("VERB", "AUX"):
                 subj = self._subject(head)
                 if subj is not None and subj.i > span.end and head.lemma_.lower() in self.reporting_verbs:
-                    # "..., while imports fell faster, by 12.3%, ..., the GSO announced": the parser
+                    # "..., while imports fell faster, by 11.8%, ..., the GSO announced": the parser
                     # hung the figure on the trailing credit; the clause before it has the subject
                     near = self._clause_subject_before(doc, span)
                     if near is not None:
@@ -563,7 +563,7 @@ class ClaimBuilder:
         return None
 
     def _place_at_figure(self, doc: Doc, span: Span, q: dict) -> Span | None:
-        """"followed by Japan with $6.1 billion", "Belgium, at 2.89 per cent": a place, then "at" or
+        """"followed by Japan with $5.3 billion", "Belgium, at 2.71 per cent": a place, then "at" or
         "with", then the figure."""
         start_char = q.get("approx_start") or q["start"]
         m = re.search(r"(?:,\s*|\s+)(?:at|with)\s+$", self._text[max(0, start_char - 8):start_char])
@@ -601,7 +601,7 @@ class ClaimBuilder:
         end = frag.end
         while end > frag.start and (doc[end - 1].ent_type_ in ("PERCENT", "MONEY") or doc[end - 1].like_num
                                     or doc[end - 1].lower_ in ("to", "at", "by", "per", "cent", "percent", "%")):
-            end -= 1  # "and imports 15.3 percent to": the rate and "to" before the level
+            end -= 1  # "and imports 12.9 percent to": the rate and "to" before the level
         if not words or words[-1].i < end - 3:
             return None
         return doc[words[0].i: words[-1].i + 1]
@@ -813,7 +813,7 @@ class ClaimBuilder:
 
     def _lead_flow(self, span: Span, phrase: Span | None) -> str | None:
         """The flow a sentence's lead sets for a phrase without a flow word ("On the import side,
-        technology from the European Union amounted to $12.7 billion")."""
+        technology from the European Union amounted to $11.9 billion")."""
         if phrase is None or self._flow_word_in(phrase):
             return None
         sent = self._sent_of(span)
@@ -926,7 +926,7 @@ class ClaimBuilder:
 
     def _counterpart_before(self, doc: Doc, span: Span, q: dict) -> str | None:
         """The partner a sentence names as its subject before the figure ("China was the largest
-        source of imports at US$82.5 billion")."""
+        source of imports at US$79.4 billion")."""
         for e in self._ents_in(self._sent_of(span)):
             if e.end_char > q["start"]:
                 break
@@ -1028,7 +1028,7 @@ class ClaimBuilder:
             )
             own = owner[2].start == span.start or (change is not None and owner[2].start_char == change["start"])
             if q["unit"] == "times" and not own and ds.start >= span.end:
-                continue  # "4.4 times the 554.3 billion yuan spent in 2009": the date of the value compared with
+                continue  # "3.8 times the 612.4 billion yuan spent in 2009": the date of the value compared with
             if q["unit"] == "times" and (ds[0].lower_ == "since" or re.search(
                     r"\bsince\s+$", self._text[max(0, ds.start_char - 7):ds.start_char], re.I)):
                 continue  # "has doubled since 2016": the base of the multiple; the figure is of the story's time
@@ -1072,7 +1072,7 @@ class ClaimBuilder:
                 # something else; one before it ("Comparing the third quarter with ...,") sets its frame
                 return t.left_edge.i >= span.end and not (t.left_edge.i <= span.start and span.end - 1 <= t.right_edge.i)
             if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
-                # "..., covering 4,153 contracts, and the number of such contracts has doubled since
+                # "..., covering 3,980 contracts, and the number of such contracts has doubled since
                 # 2016": a coordinated clause with a subject of its own
                 subj_start = min(c.left_edge.i for c in t.children if c.dep_ in ("nsubj", "nsubjpass"))
                 if subj_start >= span.end:
@@ -1317,7 +1317,7 @@ class ClaimBuilder:
         end = max(c["end"], level["end"])
         m = re.search(r"[;,]\s+(?!year|from|compared|over|than|against|a year|month)|\.\s", text[end:sent_end])
         clause_end = end + m.start() if m else sent_end
-        # nor past the next figure: "fell 2.3 per cent to €98.1 billion and were down 4.4 per cent
+        # nor past the next figure: "fell 2.3 per cent to €98.1 billion and were down 4.6 per cent
         # year-on-year" says "year-on-year" of the second rate only
         clause_end = min([clause_end] + [st for st in self._q_starts if end < st < clause_end])
         window = text[c["end"]:clause_end] + " " + text[level["end"]:clause_end]
@@ -1391,9 +1391,9 @@ class ClaimBuilder:
                 d.measure = ref.measure if ref.measure in ("growth", "level", "share", "ratio", "price") else d.measure
                 if ref.phrase is not None and ref.phrase.root.lemma_.lower() in self.target_cues | self.forecast_cues \
                         | {"projection", "estimate", "outlook"}:
-                    d.modality = ref.modality  # "cut its forecast ... to 1.7%, from 2.1%": the earlier forecast
+                    d.modality = ref.modality  # "cut its forecast ... to 1.9%, from 2.3%": the earlier forecast
             elif d.anaphoric and (same_sent or same_para_prev or (prev is not None and self._opens_paragraph(d))):
-                # "The figure is 4.4 times the 554.3 billion yuan": the last figure of its kind (in the
+                # "The figure is 3.8 times the 612.4 billion yuan": the last figure of its kind (in the
                 # paragraph, or the one before when "The figure ..." opens a paragraph)
                 kind = _unit_kind(d.q["unit"])
                 para_of = d.para if same_para_prev is not None or same_sent else prev.para
@@ -1404,7 +1404,7 @@ class ClaimBuilder:
                     ref = same_sent[-1] if same_sent else same_para_prev or prev
             if d.extra.get("listed_place") and same_sent and same_sent[-1].partner and not d.partner \
                     and d.geo and len(d.geo) == 1 and d.geo != same_sent[-1].geo:
-                # "technology from the EU amounted to $12.7 billion, followed by Japan with $6.1
+                # "technology from the EU amounted to $11.9 billion, followed by Japan with $5.3
                 # billion": a place listed after a partner is a partner too
                 d.partner, d.geo = d.geo[0], list(same_sent[-1].geo)
                 d.geo_how = same_sent[-1].geo_how
@@ -1489,7 +1489,7 @@ class ClaimBuilder:
         r"|the same (?:period|month|quarter) (?:of )?(?:last|a|the previous) year|(?:a|the) year-ago (?:period|month|quarter)"
         r"|(?P<same>the same (?:period|month|quarter|year|time)))$")
 
-    #: a period named only by its unit: it is the period in context ("received 1.71 million
+    #: a period named only by its unit: it is the period in context ("received 1.64 million
     #: applications during the year" after figures for last year)
     _BARE_PERIOD = re.compile(r"^(?:during |in |over |for )?the (?P<unit>year|period|month|quarter)$")
 
@@ -1549,13 +1549,13 @@ class ClaimBuilder:
         earlier = [x for x in drafts if x.index < d.index]
         same_para = [x for x in earlier if x.para == d.para]
         def same_kind(x: Draft) -> bool:
-            # "Exports increased by 1.1 per cent to €135.2 billion" states a rate too
+            # "Exports increased by 1.4 per cent to €131.8 billion" states a rate too
             return _unit_kind(x.q["unit"]) == kind or (kind == "percent" and d.measure == "growth" and x.change is not None)
 
         for x in reversed(same_para):
             if same_kind(x) and x.sent_start == d.sent_start and not x.candidates \
                     and x.phrase is not None and not self._is_place_phrase(x.phrase) and not self._topicless(x):
-                return None  # "patents per 10,000 people reached 11.6, ... the target of 12": that figure has no id
+                return None  # "patents per 10,000 people reached 10.8, ... the target of 12": that figure has no id
             if x.candidates and same_kind(x):
                 return x
         # else the paragraphs before (up to three: a paragraph on parts without ids may come between)
@@ -1610,13 +1610,13 @@ class ClaimBuilder:
                     if fits:
                         d.candidates = [(Counter(fits).most_common(1)[0][0], 0.8)]
                         return
-                if top is None and generic:  # "The business made up 8.4 percent" after cross-border e-commerce
+                if top is None and generic:  # "The business made up 7.6 percent" after cross-border e-commerce
                     for suffix in ("trade", "total"):
                         if f"{fam}.{suffix}" in ids:
                             d.candidates = [(f"{fam}.{suffix}", 0.75)]
                             return
         elif top.endswith((".trade", ".total")) and not self._flow_word_in(d.phrase):
-            # "Mechanical and electrical products, at 1.22 trillion yuan, made up 44.7 percent" after
+            # "Mechanical and electrical products, at 1.31 trillion yuan, made up 42.9 percent" after
             # figures on exports: the flow of the figure before it (in this sentence, the same group's)
             for x in reversed([x for x in drafts if x.index < d.index and x.para == d.para and x.candidates]):
                 prev_id = x.candidates[0][0]
@@ -1719,7 +1719,7 @@ class ClaimBuilder:
         return None, "none"
 
     def _respectively(self, drafts: list[Draft]) -> None:
-        """"those to ASEAN and the European Union rose 17.5 percent and 4.2 percent, respectively":
+        """"those to ASEAN and the European Union rose 16.2 percent and 3.7 percent, respectively":
         the k-th figure of the phrase goes with its k-th partner."""
         groups: dict[tuple[int, int], list[Draft]] = {}
         for d in drafts:
@@ -1765,7 +1765,7 @@ class ClaimBuilder:
                 tail = re.match(r"^\s*[-–/]\s*\d{2}\b", text[start + len(per["text"]):start + len(per["text"]) + 6])
                 found = fiscal.resolve(date_text + (tail.group(0) if tail else ""), country, pub, story_end)
             if found is None and d.period_how in ("carried", "paragraph", "none", "story", "now"):
-                # "... to cross $450 billion this fiscal": a fiscal expression that is no date mention
+                # "... to cross $470 billion this fiscal": a fiscal expression that is no date mention
                 sent = self._sent_of(d.span)
                 window = text[max(sent.start_char, d.q["start"] - 60):min(sent.end_char, d.q["end"] + 40)]
                 if re.search(r"\b(?:fiscal|financial)\b|\bFY\s*'?\d", window, re.I):
@@ -1791,7 +1791,7 @@ class ClaimBuilder:
 
     def _story_context_periods(self, doc: Doc, drafts: list[Draft]) -> None:
         """Periods the story itself supplies: a headline figure that names a span of time but no
-        year is of the story's period ("Nine-month exports slip 8.2%"), and a "full-year" figure is of the story's
+        year is of the story's period ("Nine-month exports slip 7.6%"), and a "full-year" figure is of the story's
         year ("a full-year export decline of around 7 per cent", "keeping full-year foreign trade
         above 4 trillion yuan")."""
         body = [x for x in drafts if not self._headline(doc, x)]

@@ -242,7 +242,7 @@ def _hedge(text: str, start: int, lex: Lexicon) -> tuple[str | None, int | None]
                 if allow_det and lex.hedges[phrase] != "more_than":
                     continue
                 if phrase == "up to" and cand[: -len(phrase)].rstrip().rsplit(" ", 1)[-1] in lex.up_particle_verbs:
-                    continue  # "edged up to 6.68 percent": a particle verb, then the level
+                    continue  # "edged up to 6.41 percent": a particle verb, then the level
                 return lex.hedges[phrase], base + len(cand) - len(phrase)
     return None, None
 
@@ -290,7 +290,7 @@ class _Direction:
                 return None, None
             if low == "to" and j > 0 and doc[j - 1].lower_ == "up":
                 if j > 1 and doc[j - 2].lower_ in lex.up_particle_verbs:
-                    return None, None  # "edged up to 6.68 percent": a particle verb, then the level
+                    return None, None  # "edged up to 6.41 percent": a particle verb, then the level
                 j -= 2  # "up to": a hedge, not a rise nor a level
                 steps += 2
                 continue
@@ -323,7 +323,7 @@ class _Direction:
             if low == "by":
                 saw_by = True
             if low == "," and saw_by and j + 2 == span.start:
-                j -= 1  # "imports fell faster, by 12.3%": the comma before "by"
+                j -= 1  # "imports fell faster, by 11.8%": the comma before "by"
                 steps += 1
                 continue
             if saw_by and tok.pos_ in ("NOUN", "PROPN", "DET", "ADJ", "PRON", "PART") and steps < 8:
