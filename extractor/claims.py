@@ -490,7 +490,7 @@ class ClaimBuilder:
             head = tok.head
             if head.i == tok.i:
                 break
-            # "a trade surplus of 148.08 billion yuan", "a deficit of about US$20 billion"
+            # "a trade surplus of 152.6 billion yuan", "a deficit of about US$20 billion"
             if tok.dep_ == "pobj" and head.lower_ == "of" and head.head.pos_ in ("NOUN", "PROPN") \
                     and (not self._is_change_noun(head.head) or any(  # "export growth of 6-7%", not "a rise of 5%"
                         c.dep_ in ("compound", "amod") and c.pos_ in ("NOUN", "PROPN") for c in head.head.children)) \
