@@ -785,19 +785,11 @@ class ClaimBuilder:
         return cached
 
     def _mentioned_indicators_uncached(self, text: str) -> list[tuple[str, float]]:
-        from .indicators import _same_word, phrase_words
+        from .indicators import phrase_words, word_hits
 
         words = phrase_words(text)
-        word_set = set(words)
         out: dict[str, float] = {}
-        hit: dict[str, bool] = {}  # alias word -> in the text (aliases share their words)
-
-        def found(a: str) -> bool:
-            h = hit.get(a)
-            if h is None:
-                h = hit[a] = a in word_set or any(_same_word(a, w) for w in words)
-            return h
-
+        found = word_hits(words)
         for k in self.linker.aliases_near(words):
             iid, aw = self.linker._aliases[k]
             if all(found(a) for a in aw):
@@ -1770,9 +1762,9 @@ class ClaimBuilder:
                 window = text[max(sent.start_char, d.q["start"] - 60):min(sent.end_char, d.q["end"] + 40)]
                 if re.search(r"\b(?:fiscal|financial)\b|\bFY\s*'?\d", window, re.I):
                     found = fiscal.resolve(window, country, pub, story_end)
-            if found is None and d.phrase is not None and fiscal.FULL_YEAR.search(d.phrase.text) and fiscal.TALKS_FISCAL.search(text):
+            if found is None and d.phrase is not None and self.full_year.search(d.phrase.text) and fiscal.TALKS_FISCAL.search(text):
                 # a "full-year" figure is of the fiscal year only in a story that counts in fiscal years
-                found = fiscal.resolve(d.phrase.text, country, pub, story_end)
+                found = fiscal.resolve(d.phrase.text, country, pub, story_end, full_year=True)
             if found is not None:
                 d.period = dict(found.fields(), text=per.get("text") or "fiscal", start=start)
                 d.extra["fiscal"] = True

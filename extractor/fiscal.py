@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .numerals import parse_number_words
 from .periods import Period
 from .rules import RuleFileError, load_data
 
@@ -49,8 +50,6 @@ def fiscal_years() -> dict[str, FiscalYear]:
     return out
 
 
-_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-        "ten": 10, "eleven": 11, "twelve": 12}
 _SPLIT = re.compile(r"\b((?:19|20)\d\d)\s*[-–/]\s*(\d\d(?:\d\d)?)\b")
 _NAMED = re.compile(r"\b(?:fiscal|financial)\s+(?:year\s+)?((?:19|20)\d\d)\b|\bfy\s*'?((?:19|20)?\d\d)\b", re.I)
 _FIRST = re.compile(r"\bfirst\s+(\w+)\s+months?\b", re.I)
@@ -58,7 +57,6 @@ _THIS = re.compile(r"\b(?:this|the current)\s+(?:fiscal|financial)(?:\s+year)?\b
 _LAST = re.compile(r"\b(?:last|the previous|the last)\s+(?:fiscal|financial)(?:\s+year)?\b", re.I)
 _TO_DATE = re.compile(r"\b(?:the\s+)?(?:fiscal|financial)\s+year[- ]to[- ]date\b|\b(?:fiscal|financial)\s+ytd\b", re.I)
 _BARE = re.compile(r"^(?:the\s+)?(?:fiscal|financial)\s+year$", re.I)
-FULL_YEAR = re.compile(r"\bfull[- ]year\b|\bwhole[- ]year\b", re.I)
 #: a story that counts in fiscal years (trade statistics are calendar years unless it says so)
 TALKS_FISCAL = re.compile(r"\bfiscal\b|\bfinancial year\b|\bFY\s*'?\d{2}|\b(?:19|20)\d\d[-–/]\d\d\b")
 
@@ -70,10 +68,11 @@ def _split_start(m: re.Match) -> int | None:
 
 
 def resolve(text: str, country: str | None, pub: tuple[int, int] | None = None,
-            story_end: tuple[int, int] | None = None) -> Period | None:
+            story_end: tuple[int, int] | None = None, full_year: bool = False) -> Period | None:
     """The fiscal period ``text`` names for ``country``, or None when it names none (or the
     country keeps calendar years). ``pub``: the publication (year, month); ``story_end``: the last
-    month of the figures the story is about, for "the financial year to date" and "full-year"."""
+    month of the figures the story is about, for "the financial year to date" and a ``full_year``
+    figure (the caller's rule decides what "full-year" is)."""
     fy = fiscal_years().get((country or "")[:2])
     if fy is None:
         return None
@@ -81,7 +80,8 @@ def resolve(text: str, country: str | None, pub: tuple[int, int] | None = None,
     months = None
     first = _FIRST.search(low)
     if first:
-        months = _NUM.get(first.group(1)) or (int(first.group(1)) if first.group(1).isdigit() else None)
+        n = first.group(1)
+        months = int(n) if n.isdigit() else (int(parse_number_words(n)) if parse_number_words(n) is not None else None)
     start_year = None
     split = _SPLIT.search(low)
     if split:
@@ -101,8 +101,8 @@ def resolve(text: str, country: str | None, pub: tuple[int, int] | None = None,
             start_year = fy.of(*pub)
         elif _LAST.search(low) and pub is not None:
             start_year = fy.of(*pub) - 1
-        elif _BARE.match(low) or FULL_YEAR.search(low):
-            start_year = fy.of(*ref)  # (the caller asks for "full-year" only in a story that counts in fiscal years)
+        elif _BARE.match(low) or full_year:
+            start_year = fy.of(*ref)
     if start_year is None:
         return None
     return fy.span(start_year, months if months and 1 <= months <= 12 else 12)

@@ -111,6 +111,21 @@ def _same_word(a: str, b: str) -> bool:
     return n >= 5 and n >= 0.8 * min(len(a), len(b))
 
 
+def word_hits(words: list[str]):
+    """A test of whether an alias word is in ``words`` (exactly, or one a derived form of the other),
+    each alias word tested once: many aliases share their words."""
+    word_set = set(words)
+    memo: dict[str, bool] = {}
+
+    def hit(a: str) -> bool:
+        h = memo.get(a)
+        if h is None:
+            h = memo[a] = a in word_set or any(_same_word(a, w) for w in words)
+        return h
+
+    return hit
+
+
 def load_catalog(data: list | None = None) -> tuple[Indicator, ...]:
     """Validate and load the catalog (``data`` for tests; else the packaged file)."""
     raw = load_data("indicators.yaml") if data is None else data
@@ -217,22 +232,16 @@ class IndicatorLinker:
         content = list(dict.fromkeys(w for w in words if w not in neutral))
         if not content:
             return []
-        word_set = set(words)
         joined = " ".join(words)
         ks = self.aliases_near(words)
         fit: dict[str, float] = {}
         covered: dict[str, set[str]] = {}
-        hit: dict[str, bool] = {}  # alias word -> found in the phrase (many aliases share words)
+        hit = word_hits(words)
         for k in ks:
             iid, aw = self._aliases[k]
             if units and self.units.get(iid) and units not in self.units[iid]:
                 continue
-            found = 0
-            for a in aw:
-                h = hit.get(a)
-                if h is None:
-                    h = hit[a] = a in word_set or any(_same_word(a, w) for w in words)
-                found += h
+            found = sum(1 for a in aw if hit(a))
             if not found:
                 continue
             if found < len(aw):

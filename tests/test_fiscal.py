@@ -19,7 +19,6 @@ from extractor.rules import RuleFileError
     ("this fiscal", "IN", (2024, 11), None, "2024-04/2025-03"),
     ("last fiscal year", "IN", (2024, 11), None, "2023-04/2024-03"),
     ("the financial year to date", "AU", (2024, 6), (2024, 4), "2023-07/2024-04"),
-    ("full-year", "IN", (2024, 11), (2024, 10), "2024-04/2025-03"),
     ("fiscal 2024", "US", (2024, 1), None, "2023-10/2024-09"),
     ("fiscal 2024", "CN-GD", (2024, 1), None, None),                  # a calendar-year country
     ("2023-24", "CN", (2024, 1), None, None),
@@ -29,6 +28,14 @@ from extractor.rules import RuleFileError
 def test_resolve(text, country, pub, story_end, expected):
     got = fiscal.resolve(text, country, pub, story_end)
     assert (got.iso if got else None) == expected
+
+
+@pytest.mark.parametrize("country,story_end,expected", [("IN", (2024, 10), "2024-04/2025-03"), ("AU", (2024, 4), "2023-07/2024-06"),
+                                                          ("CN", (2024, 10), None)])
+def test_a_full_year_figure_is_of_the_fiscal_year_holding_the_story(country, story_end, expected):
+    got = fiscal.resolve("a full-year surplus", country, (2024, 11), story_end, full_year=True)
+    assert (got.iso if got else None) == expected
+    assert fiscal.resolve("a full-year surplus", country, (2024, 11), story_end) is None  # the caller's rule decides
 
 
 def test_every_listed_country_has_a_valid_year():
