@@ -149,7 +149,7 @@ def _vary_number(raw: str, rng: random.Random, context_after: str) -> str:
         return raw  # counts, ordinals in words' place, list numbers: left alone
     factor = rng.uniform(0.75, 1.3)
     new = value * factor
-    is_percent = bool(re.match(r"\s*(?:%|percent|per cent)", context_after))
+    is_percent = bool(re.match(r"(?<!\s)\s*(?:%|percent|per cent)", context_after))
     if is_percent and value <= 100 < new:
         new = value * rng.uniform(0.75, 1.0)
     if decimals:

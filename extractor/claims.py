@@ -258,7 +258,7 @@ class ClaimBuilder:
                 # "the surplus rose $1.2 billion to $5.8 billion": an amount of change, then the level
                 ls, lv = qs[ci + 1]
                 if lv["unit"] == c["unit"] and not lv["direction"] and ci + 1 not in pairs \
-                        and re.fullmatch(r"\s*to\s+(?:a\s+record\s+|about\s+|around\s+)?", text[c["end"]:lv.get("approx_start") or lv["start"]]):
+                        and re.fullmatch(r"(?<!\s)\s*to\s+(?:a\s+record\s+|about\s+|around\s+)?", text[c["end"]:lv.get("approx_start") or lv["start"]]):
                     pairs[ci + 1] = ci
                 continue
             if not c["direction"] or c["unit"] not in ("percent", "percentage_point", "basis_point", "times"):
@@ -289,8 +289,8 @@ class ClaimBuilder:
                 continue
             after = text[c["end"]:c["end"] + 60]
             forward = re.match(
-                r"^\s*(?:year[- ]on[- ]year|yoy|y/y|month[- ]on[- ]month|from a year (?:earlier|ago)|in value)?"
-                r"(?:\s+(?:in|during|over)\s+[^,;]{1,30}?)?\s*,?\s*(?:to|to reach|reaching|at|to hit)\b",
+                r"^(?:\s*+(?:year[- ]on[- ]year|yoy|y/y|month[- ]on[- ]month|from a year (?:earlier|ago)|in value))?"
+                r"(?:\s+(?:in|during|over)\s++[^,;]{1,30}?)?\s*+(?:,\s*+)?(?:to|to reach|reaching|at|to hit)\b",
                 after, re.I,
             )
             following = [li for li, fwd in cands if fwd]
@@ -432,7 +432,7 @@ class ClaimBuilder:
         d.basis_of_previous = bool(self.earlier_value_before.search(pre_long))
         # "3.8 times the 612.4 billion yuan spent in 2009": the value compared with; its period is
         # no period for the figures after it
-        d.extra["compared_with"] = bool(re.search(r"\btimes\s+(?:the|its|their|that of)?\s*$", pre_long))
+        d.extra["compared_with"] = bool(re.search(r"\btimes\s++(?:(?:the|its|their|that of)\s*+)?$", pre_long))
         return d
 
     # -- measure ---------------------------------------------------------------------------------------
@@ -566,7 +566,7 @@ class ClaimBuilder:
         """"followed by Japan with $5.3 billion", "Belgium, at 2.71 per cent": a place, then "at" or
         "with", then the figure."""
         start_char = q.get("approx_start") or q["start"]
-        m = re.search(r"(?:,\s*|\s+)(?:at|with)\s+$", self._text[max(0, start_char - 8):start_char])
+        m = re.search(r"(?:,\s*+|(?<!\s)\s++)(?:at|with)\s++$", self._text[max(0, start_char - 8):start_char])
         if m is None:
             return None
         end_char = max(0, start_char - 8) + m.start()
@@ -583,7 +583,7 @@ class ClaimBuilder:
         sent = self._sent_of(span)
         start_char = q.get("approx_start") or q["start"]
         before = self._text[sent.start_char:start_char]
-        cut = max((m.end() for m in re.finditer(r",\s+|;\s+|\s+(?:and|while|whereas|but)\s+", before)), default=None)
+        cut = max((m.end() for m in re.finditer(r",\s+|;\s+|(?<!\s)\s+(?:and|while|whereas|but)\s+", before)), default=None)
         if cut is None:
             return None
         frag = doc.char_span(sent.start_char + cut, start_char, alignment_mode="expand")
@@ -1005,7 +1005,7 @@ class ClaimBuilder:
         appositive: set[int] = set()
         for (a, _), (b, _) in zip(in_sent, in_sent[1:]):
             gap = self._text[a.end_char:b.start_char]
-            if re.fullmatch(r",\s*", gap) or (a.start in appositive and re.fullmatch(r"\s+of\s+(?:fiscal\s+|financial\s+)?", gap, re.I)):
+            if re.fullmatch(r",\s*", gap) or (a.start in appositive and re.fullmatch(r"(?<!\s)\s+of\s+(?:fiscal\s+|financial\s+)?", gap, re.I)):
                 appositive.add(b.start)
         in_sent = [(ds, d) for ds, d in in_sent if ds.start not in appositive]
         for ds, d in in_sent:
@@ -1026,7 +1026,7 @@ class ClaimBuilder:
                 continue  # "has doubled since 2016": the base of the multiple; the figure is of the story's time
             gap = self._text[owner[2].end_char:ds.start_char]
             if not own and ds.start >= owner[2].end and dist > 1 and (
-                    ds.start - owner[2].end <= 1 or re.fullmatch(r"\s*(?:in|during|over|for)?\s*the same (?:period|month|quarter) (?:of|in)\s*", gap)):
+                    ds.start - owner[2].end <= 1 or re.fullmatch(r"(?<!\s)\s*+(?:in|during|over|for)?\s*+the same (?:period|month|quarter) (?:of|in)\s*", gap)):
                 continue  # "up from 7.9 percent a year earlier": the date of the figure just before it
             cands.append((abs(dist) > owner[0] + 3, abs(dist), d))
         if cands:
@@ -1242,14 +1242,14 @@ class ClaimBuilder:
         if o is None or c is None:
             return None
         after = seg[c + 1:c + 80]
-        m = re.match(r"^[,.]?\s*(?P<who>[^,.;“”]{2,60}?)\s+(?:said|says|told|added|noted|stressed|pointed out)\b", after)
+        m = re.match(r"^[,.]?\s*+(?P<who>[^,.;“”]{2,60}?)\s+(?:said|says|told|added|noted|stressed|pointed out)\b", after)
         if m:
             who = m.group("who").strip()
             if who.lower() in ("he", "she"):
                 return self._last_speaker(doc, para_start + c)
             return self._name_in(doc, para_start + c + 1 + m.start("who"), para_start + c + 1 + m.end("who"))
         lead = seg[max(0, o - 120):o]
-        m = re.search(r"(?P<who>[A-Z][\w .'-]{1,60}?)\s+(?:said|says|told [^:“]*)\s*[:,]\s*$", lead)
+        m = re.search(r"(?P<who>[A-Z][\w .'-]{1,60}?)\s+(?:said|says|told [^:“]{0,120})\s*[:,]\s*$", lead)
         if m:
             off = para_start + max(0, o - 120)
             return self._name_in(doc, off + m.start("who"), off + m.end("who"))
@@ -1932,7 +1932,7 @@ class ClaimBuilder:
         }
 
     _SOURCE_TAIL = re.compile(
-        r"\s+(?:on|in|last|this|earlier|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+        r"(?<!\s)\s+(?:on|in|last|this|earlier|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
         r"january|february|march|april|may|june|july|august|september|october|november|december|week|month|year|"
         r"\d{4}|\w+ \d{1,2}\b).*$", re.I)
 

@@ -74,6 +74,8 @@ def extract(paths, db_path, workers, force, strict, model, quiet) -> None:
             bar.close()
     for path, reason in summary.failures:
         click.echo(f"failed: {reason}" if reason.startswith(str(path)) else f"failed: {path}: {reason}", err=True)
+    for path, what in summary.left_out:
+        click.echo(f"warning: {path}: {what}", err=True)
     click.echo(summary.line())
     if summary.failed:
         click.echo(f"{summary.failed} article(s) failed; they are listed above and in the failures table", err=True)
@@ -154,12 +156,17 @@ def export(db_path, fmt, out_path) -> None:
 def quantities(model) -> None:
     """Read JSON lines {"text": ...} on stdin; write one line {"quantities": [...]} per input line.
 
+    Each line has the time bound of an article (EXTRACTOR_ARTICLE_TIMEOUT): a line the pipeline
+    fails on or is stuck on is answered with an "error" (a sentence of it that fails alone is left
+    out, the others answered), and the next lines are still answered.
+
     Example:
 
         echo '{"text": "Exports rose 8.1 percent to $123.4 billion."}' | extractor quantities
     """
     from .pipeline import build
     from .quantities import quantities as qs
+    from .runner import run_text
 
     nlp = build(model, with_claims=False)
     bad = 0
@@ -179,14 +186,26 @@ def quantities(model) -> None:
             click.echo(f"error: {msg}", err=True)
             bad += 1
             continue
-        doc = nlp(text)
+        outcome = run_text(nlp, text)
+        if outcome.doc is None:
+            msg = f"stdin line {n}: {outcome.error}"
+            click.echo(json.dumps({"quantities": None, "error": msg}, ensure_ascii=False))
+            click.echo(f"error: {msg}", err=True)
+            bad += 1
+            continue
         out = []
-        for q in qs(doc):
+        for q in qs(outcome.doc):
             out.append({k: q[k] for k in ("start", "end", "text", "value", "unit", "low", "high", "approx", "direction", "noun")}
-                       | {"type": q["label"]})
-        click.echo(json.dumps({"quantities": out}, ensure_ascii=False))
+                       | {"type": q["label"], "text": text[q["start"]:q["end"]]})
+        answer: dict = {"quantities": out}
+        if outcome.skipped:
+            msg = "; ".join(f"stdin line {n}: characters {k.start}-{k.end} left out: {k.reason}" for k in outcome.skipped)
+            answer["error"] = msg
+            click.echo(f"error: {msg}", err=True)
+            bad += 1
+        click.echo(json.dumps(answer, ensure_ascii=False))
     if bad:
-        raise CliError(f"{bad} input line(s) were not a JSON object with a string 'text'")
+        raise CliError(f"{bad} input line(s) could not be answered in full (see the \"error\" of each)")
 
 
 # ---------------------------------------------------------------------------------------------- stats

@@ -30,7 +30,7 @@ LABELS = {"ORG", "GPE", "PERSON"}
 PLACE_CODE = re.compile(r"^(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?|EU|ASEAN|BRI|EZ)$")
 # Subdivision types whose names pycountry gives with a generic suffix ("Guangdong Sheng").
 _GENERIC_SUFFIX = re.compile(
-    r"\s+(?:Sheng|Shi|Zizhiqu|Huizu Zizhiqu|Zhuangzu Zizhiqu|Uygur Zizhiqu|SAR|Province|State)$"
+    r"(?<!\s)\s+(?:Sheng|Shi|Zizhiqu|Huizu Zizhiqu|Zhuangzu Zizhiqu|Uygur Zizhiqu|SAR|Province|State)$"
 )
 #: countries whose subdivisions are linked by name (others are too ambiguous with place names)
 SUBDIVISION_COUNTRIES = ("CN", "US", "IN", "CA", "AU", "DE", "VN")
@@ -118,7 +118,7 @@ def link_place(text: str) -> str | None:
     index = place_index()
     if t.lower() in index:
         return index[t.lower()]
-    stripped = re.sub(r"\s+(?:province|provinces|municipality|region|autonomous region|city|state)$", "", t, flags=re.I)
+    stripped = re.sub(r"(?<!\s)\s+(?:province|provinces|municipality|region|autonomous region|city|state)$", "", t, flags=re.I)
     if stripped.lower() in index:
         return index[stripped.lower()]
     try:

@@ -19,7 +19,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from . import settings
 from .gold import GoldFile
+from .timebound import TimeBound, time_bound
 
 QUANTITY_TYPES = ("MONEY", "PERCENT", "QUANTITY")
 MENTION_TYPES = ("MONEY", "PERCENT", "QUANTITY", "DATE", "ORG", "GPE", "PERSON")
@@ -283,6 +285,7 @@ def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_
     s_acc: dict[str, Any] = {}
     mention_misses: list[dict] = []
     mention_fps: list[dict] = []
+    baseline_skipped: list[dict] = []
     for g in gold_files:
         gold_m = [Mention(m["type"], m["start"], m["end"], m["text"], _norm_of(m)) for m in g.mentions]
         rows = list(db.query("select * from mentions where article_id = ?", [g.article]))
@@ -306,10 +309,19 @@ def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_
                 continue
             text, bs, be = art
             gold_q = [m for m in gold_m if m.type in QUANTITY_TYPES]
-            add_counts(q_acc, match_mentions(quantulum_mentions(text[bs:be], bs), gold_q))
-            if nlp_for_baseline is not None:
-                doc = nlp_for_baseline(text[bs:be])
-                add_counts(s_acc, match_mentions(spacy_mentions(doc, bs), gold_q))
+            try:
+                # the baselines read user text too: the same bound as an article (issue 14); an
+                # article a baseline is stuck on is left out of both baselines' figures
+                with time_bound(settings.ARTICLE_TIMEOUT, "EXTRACTOR_ARTICLE_TIMEOUT"):
+                    q_res = match_mentions(quantulum_mentions(text[bs:be], bs), gold_q)
+                    s_res = (match_mentions(spacy_mentions(nlp_for_baseline(text[bs:be]), bs), gold_q)
+                             if nlp_for_baseline is not None else None)
+            except TimeBound as exc:
+                baseline_skipped.append({"article": g.article, "reason": str(exc)})
+                continue
+            add_counts(q_acc, q_res)
+            if s_res is not None:
+                add_counts(s_acc, s_res)
     pred_claims: dict[str, list[dict]] = defaultdict(list)
     for c in claim_records(db):
         pred_claims[c["article"]].append(c)
@@ -327,6 +339,7 @@ def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_
             "spacy_ents": _micro(s_acc, QUANTITY_TYPES) if baselines and nlp_for_baseline is not None else None,
             "ours_by_type": {t: finish_counts(ours_acc).get(t) for t in QUANTITY_TYPES},
             "quantulum3_by_type": {t: finish_counts(q_acc).get(t) for t in QUANTITY_TYPES} if baselines else None,
+            "baseline_skipped": baseline_skipped,
         },
         "claims": {k: v for k, v in claims.items() if k not in ("misses", "false_positives", "field_errors")},
         "top_misses": claims["misses"][:25],
@@ -360,6 +373,8 @@ def _short(s: str, n: int = 140) -> str:
 def render(result: dict[str, Any]) -> str:
     lines = []
     lines.append(f"articles: {result['articles']}" + (f" (missing from the store: {result['missing_articles']})" if result["missing_articles"] else ""))
+    for skipped in result["quantities"].get("baseline_skipped") or []:
+        lines.append(f"baselines left out {skipped['article']}: {skipped['reason']}")
     lines.append("")
     lines.append("mentions          strict P/R/F1          partial P/R/F1         value acc")
     for t in MENTION_TYPES:

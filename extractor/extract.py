@@ -8,17 +8,13 @@ shifted back into the stored article text, so ``text[start:end]`` equals every s
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import math
 import re
-import signal
 import sqlite3
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import sqlite_utils
 from spacy.language import Language
@@ -31,45 +27,17 @@ from .indicators import catalog
 from .periods import timexes
 from .pipeline import build, pipeline_version
 from .pubdate import PubDate, publication_date
+from .runner import Item, Outcome, process, process_parallel
 from .quantities import quantities as doc_quantities
 from . import settings
-from .settings import BATCH_SIZE, model_name
+from .settings import model_name
 from .store import (
     StoreError, claim_key, describe_error, immediate, load_indicators, open_db, record_failure, set_meta, to_json,
-    unchecked_articles, mark_checked, write_article,
+    unchecked_articles, mark_checked, write_article, failed_files,
 )
 
 class ExtractionError(RuntimeError):
     """An article failed under ``--strict``; the message names the file and the reason."""
-
-
-class PipelineTimeout(Exception):
-    """The pipeline spent longer than settings.ARTICLE_TIMEOUT on a segment."""
-
-
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise PipelineTimeout in this thread every ``seconds`` until the block ends.
-
-    The timer repeats: a component that catches the first timeout for one document (spaCy's
-    error handler drops the document and goes on) is interrupted again if a later document is
-    stuck too. Python code is interrupted at once; a long call into C code (a regex) only when
-    it returns. Off (no-op) outside the main thread, where signals cannot be handled.
-    """
-    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_alarm(signum, frame):
-        raise PipelineTimeout(f"no result after {seconds:g}s (EXTRACTOR_ARTICLE_TIMEOUT); stuck on this text")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 ENTITY_LABELS = {"ORG", "GPE", "PERSON", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART", "LANGUAGE"}
@@ -85,15 +53,18 @@ class Summary:
     claims: int = 0
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: (file, what) for each sentence left out of a stored article because the pipeline failed on it
+    left_out: list[tuple[str, str]] = field(default_factory=list)
     #: ids of the articles stored by this run, and the consistency flags raised on them
     stored: list[str] = field(default_factory=list)
     flags: int = 0
 
     def line(self) -> str:
+        left_out = f", {len(self.left_out)} sentence(s) left out (see failures)" if self.left_out else ""
         return (
             f"{self.processed} articles processed, {self.skipped} skipped, {self.failed} failed; "
-            f"{self.sentences} sentences, {self.mentions} mentions, {self.claims} claims, {self.flags} flags; "
-            f"{self.seconds:.1f}s"
+            f"{self.sentences} sentences{left_out}, {self.mentions} mentions, {self.claims} claims, "
+            f"{self.flags} flags; {self.seconds:.1f}s"
         )
 
 
@@ -447,7 +418,7 @@ def _record_files(db: sqlite_utils.Database, preps: list[Prepared]) -> None:
         known = {r[0] for r in db.execute("select path from article_files where article_id = ?", [row[0]])}
         rows.extend({"path": f, "article_id": row[0], "content_hash": prep.article.content_hash}
                     for f in prep.files if f not in known)
-    failed = {r[0] for r in db.execute("select path from failures")}
+    failed = failed_files(db)
     stale = [f for prep in preps for f in prep.files if f in failed]
     if not rows and not stale:
         return
@@ -455,32 +426,7 @@ def _record_files(db: sqlite_utils.Database, preps: list[Prepared]) -> None:
         for r in rows:
             db["article_files"].upsert(r, pk="path")
         for f in stale:
-            db.execute("delete from failures where path = ?", [f])
-
-
-_PIECE_KEY = "extractor.piece"
-
-
-class _Piece(str):
-    """A piece of article text on its way to a worker process, with what the pipeline needs."""
-
-    def __new__(cls, text: str, published: str | None, piece: int) -> "_Piece":
-        obj = super().__new__(cls, text)
-        obj.published = published
-        obj.piece = piece
-        return obj
-
-    def __reduce__(self):
-        return (_Piece, (str(self), self.published, self.piece))
-
-
-def _make_piece_doc(nlp: Language, text: str) -> Doc:
-    """``nlp.make_doc`` in the worker processes: the Doc of a piece, with its publication date."""
-    doc = Language.make_doc(nlp, str(text))
-    if isinstance(text, _Piece):
-        doc._.published = text.published
-        doc.user_data[_PIECE_KEY] = text.piece
-    return doc
+            db.execute("delete from failures where path = ? and article_id is null", [f])
 
 
 def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path: str | Path, version: str,
@@ -488,89 +434,32 @@ def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path
     """Run the pipeline over the articles' bodies and store each article in its own transaction.
 
     Long bodies are split into segments (``segments``); an article is stored once all its
-    segments are processed, and fails as a whole if one of them fails.
+    segments are processed, and fails as a whole if one of them fails. A sentence the pipeline
+    is stuck on or fails on is left out (``runner.py``) and recorded in ``failures``.
     """
     pieces: list[tuple[int, int, int]] = []  # (article index, start, end in the article text)
-    first: list[int] = []  # index of each article's first piece
     counts: list[int] = []
     for i, p in enumerate(todo):
         segs = segments(p.article.text, p.body.start, p.body.end, settings.SEGMENT_CHARS)
-        first.append(len(pieces))
         counts.append(len(segs))
         pieces.extend((i, s, e) for s, e in segs)
-    errors: dict[int, str] = {}  # piece index (-1: unknown) -> reason
 
-    # spaCy's pipe error handler: record and go on, also under --strict, so that the articles
-    # before the failing one are stored and the failure is reported with its file (``finish``).
-    def handler(proc_name, proc, docs, e):
-        for d in docs or []:
-            ctx = getattr(d, "_context", None)
-            if ctx is not None:
-                errors[ctx] = f"{proc_name}: {type(e).__name__}: {e}"
-        if not docs:
-            errors[-1] = f"{type(e).__name__}: {e}"
+    items = (Item(k, processing_text(todo[i].article.text[s:e]), todo[i].pubdate.value)
+             for k, (i, s, e) in enumerate(pieces))
+    outcomes = process(nlp, items) if workers <= 1 else process_parallel(nlp, items, workers)
 
-    # Language.set_error_handler fails on compiled components in spaCy 3.8; the default handler is
-    # what plain components and worker processes report to.
-    nlp.default_error_handler = handler
-
-    def made(ks: Iterable[int]) -> Iterator[tuple[Doc, int]]:
-        for k in ks:
-            i, s, e = pieces[k]
-            p = todo[i]
-            try:
-                doc = nlp.make_doc(processing_text(p.article.text[s:e]))
-            except Exception as exc:
-                errors[k] = f"tokenizer: {type(exc).__name__}: {exc}"
-                continue
-            doc._.published = p.pubdate.value
-            yield doc, k
-
-    def texts() -> Iterator[str]:
-        for k, (i, s, e) in enumerate(pieces):
-            yield _Piece(processing_text(todo[i].article.text[s:e]), todo[i].pubdate.value, k)
-
-    def processed() -> Iterator[tuple[Doc, int]]:
-        if workers > 1:
-            # the workers tokenize: texts (with the publication date and piece number) go to them,
-            # not Docs the main process would have to make and serialise (issue 8: the main process
-            # was the bottleneck with 2 workers on 2 CPUs)
-            nlp.make_doc = functools.partial(_make_piece_doc, nlp)
-            try:
-                for doc in nlp.pipe(texts(), batch_size=BATCH_SIZE, n_process=workers):
-                    yield doc, doc.user_data.pop(_PIECE_KEY)
-            finally:
-                del nlp.make_doc  # the class's own method again
-            return
-        limit = settings.ARTICLE_TIMEOUT
-        for lo in range(0, len(pieces), BATCH_SIZE):
-            ks = range(lo, min(len(pieces), lo + BATCH_SIZE))
-            try:
-                # a batch over the limit is not an error: its pieces are retried one by one below
-                with _time_limit(limit):
-                    done = list(nlp.pipe(made(ks), as_tuples=True, batch_size=BATCH_SIZE))
-            except Exception:  # a trainable component fails the whole batch
-                done = []
-            got = {k for _, k in done}
-            for k in ks:
-                # a piece dropped with its batch is retried alone: only the piece at fault fails
-                if k not in got:
-                    try:
-                        with _time_limit(limit):
-                            done.extend(nlp.pipe(made([k]), as_tuples=True))
-                    except Exception as e:
-                        errors[k] = f"{type(e).__name__}: {e}"
-            yield from sorted(done, key=lambda item: item[1])
-
-    def finish(i: int, docs: list[tuple[Doc, int]]) -> None:
+    def finish(i: int, done: list[tuple[Outcome, int]]) -> None:
         prep = todo[i]
-        if len(docs) < counts[i]:
-            own = range(first[i], first[i] + counts[i])
-            reason = next((errors[k] for k in own if k in errors), None) or errors.get(-1)
-            _failed(db, summary, prep, reason or "the pipeline dropped the article", strict)
+        error = next((o.error for o, _ in done if o.doc is None), None)
+        left_out = _skipped_rows(prep, done)
+        if error is None and left_out and strict:
+            error = _describe_left_out(left_out[0])
+        if error is not None or len(done) < counts[i]:
+            _failed(db, summary, prep, error or "the pipeline dropped the article", strict)
         else:
             try:
-                rows = doc_rows(prep, docs, version)
+                rows = doc_rows(prep, [(o.doc, off) for o, off in done], version)
+                rows["failures"] = left_out
                 write_article(db, rows)
             except (sqlite3.OperationalError, StoreError) as e:
                 # the store itself is at fault (locked, read-only, disk full): no article can be stored
@@ -583,23 +472,41 @@ def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path
                 summary.sentences += len(rows["sentences"])
                 summary.mentions += len(rows["mentions"])
                 summary.claims += len(rows["claims"])
+                summary.left_out.extend((r["path"], _describe_left_out(r)) for r in left_out)
         if progress:
             progress(1)
 
-    current: dict[int, list[tuple[Doc, int]]] = {}
-    next_article = 0  # articles before this one are finished
-    for doc, k in processed():
-        i, s, _ = pieces[k]
-        while next_article < i:  # earlier articles lost a piece: finish them as failed
-            finish(next_article, current.pop(next_article, []))
-            next_article += 1
-        current.setdefault(i, []).append((doc, s))
-        if len(current[i]) == counts[i]:
-            finish(i, current.pop(i))
-            next_article = i + 1
-    while next_article < len(todo):
-        finish(next_article, current.pop(next_article, []))
-        next_article += 1
+    current: list[tuple[Outcome, int]] = []
+    article = 0
+    for outcome in outcomes:
+        i, s, _ = pieces[outcome.key]
+        current.append((outcome, s))
+        if len(current) == counts[i]:
+            finish(i, current)
+            current = []
+            article = i + 1
+    while article < len(todo):  # only if the outcomes ended early
+        finish(article, current)
+        current = []
+        article += 1
+
+
+def _describe_left_out(row: dict[str, Any]) -> str:
+    text = row["text"] if len(row["text"]) <= 70 else row["text"][:67] + "..."
+    return f"sentence at {row['start']}-{row['end']} ({text!r}) left out: {row['reason']}"
+
+
+def _skipped_rows(prep: Prepared, done: list[tuple[Outcome, int]]) -> list[dict[str, Any]]:
+    """``failures`` rows for the sentences left out of a stored article (offsets into its text)."""
+    art = prep.article
+    at = now_iso()
+    rows = []
+    for outcome, off in done:
+        for k in outcome.skipped:
+            s, e = off + k.start, off + k.end
+            rows.append({"path": prep.files[0], "article_id": art.id, "component": k.component, "start": s, "end": e,
+                         "text": art.text[s:e], "reason": k.reason, "at": at})
+    return rows
 
 
 def _failed(db: sqlite_utils.Database, summary: Summary, prep: Prepared, reason: str, strict: bool) -> None:

@@ -20,6 +20,7 @@ SPANS: dict[str, list[tuple[str, str, str]]] = {
     "sentences": [("start", "end", "text")],
     "mentions": [("start", "end", "text")],
     "claims": [("start", "end", "text"), ("quote_start", "quote_end", "quote"), ("phrase_start", "phrase_end", "phrase")],
+    "failures": [("start", "end", "text")],  # a sentence the pipeline failed on
 }
 
 #: numeric columns that must hold finite values (or NULL)

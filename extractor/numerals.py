@@ -50,7 +50,7 @@ def parse_number(surface: str, *, decimal_comma: bool = False, european_thousand
     if low[0].isalpha():
         return parse_number_words(low)
     s = _SPACES.sub("", s).replace("'", "").replace("’", "")
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+", s):  # 1.234,5
+    if re.fullmatch(r"(?<![\d.])\d{1,3}(?:\.\d{3})+,\d+", s):  # 1.234,5
         decimal_comma = True
     if decimal_comma:
         s = s.replace(".", "").replace(",", ".")

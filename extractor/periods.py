@@ -288,6 +288,8 @@ class Resolver:
         s = self._strip_preposition(s)
         try:
             p = self.resolve_core(s, ctx)
+            if isinstance(p, Period):
+                p.first_day, p.last_day  # a date the calendar lacks ("Feb. 29" of 2025) is no period
         except (ValueError, KeyError, IndexError):
             p = None
         if isinstance(p, tuple):
@@ -382,7 +384,8 @@ class Resolver:
     def _range(self, s: str, ctx: Context) -> Period | None:
         s2 = re.sub(r"^(?:the )?(.*?)(?: period| quarter| months| season)?$", r"\1", s)
         s2 = re.sub(r"^(?:from|between) ", "", s2)
-        m = re.fullmatch(r"(.+?)(?: ?- ?|\s+(?:to|through|until|till|and)\s+)(.+)", s2)
+        # (s2 is one line: normalise() made every run of spaces one space)
+        m = re.fullmatch(r"^(.+?)(?: ?- ?|(?<!\s)\s+(?:to|through|until|till|and)\s+)(.+)", s2, re.S)
         if not m:
             return None
         left, right = m[1].strip(), m[2].strip()
@@ -845,9 +848,9 @@ def find_date_spans(doc: Doc, taken: list[tuple[int, int]], text: str | None = N
         if e <= s:
             continue
         surface = normalise(text[s:e])
-        if surface in lx["not_periods"] or re.fullmatch(r"\d+[- ](?:year|month|week|day)s?(?:[- ]old)?", surface):
+        if surface in lx["not_periods"] or re.fullmatch(r"(?<!\d)\d+[- ](?:year|month|week|day)s?(?:[- ]old)?", surface):
             continue
-        if re.fullmatch(r"(?:the )?(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?:[- ]year|[- ]month)", surface):
+        if re.fullmatch(r"(?:the )?(?:(?<!\d)\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?:[- ]year|[- ]month)", surface):
             continue
         # a span that is only a number claimed as a quantity (a duration or a count)
         if any(ts <= s and e <= te for ts, te in taken) or any(s <= ts and te <= e and te - ts >= e - s - 2 for ts, te in taken):
@@ -953,9 +956,12 @@ class PeriodComponent:
             period, how = (None, "unresolved") if junk else self._resolve(text, ctx, anchor)
             if how == "unresolved":
                 # a model span that swallowed a known pattern ("a sixth straight month last month")
-                subs = [m.span() for m in _extra_patterns().finditer(text) if m.end() - m.start() < len(text)]
+                # (only spans shorter than this one, once trimmed: "until this month" holds "this
+                # month", which trims back to "until this month"; re-queuing it looped for ever)
+                subs = [_trim(doc_text, s + a, s + b) for a, b in (m.span() for m in _extra_patterns().finditer(text))]
+                subs = [(a, b) for a, b in subs if s <= a < b <= e and b - a < e - s]
                 if subs:
-                    todo[:0] = [_trim(doc_text, s + a, s + b) for a, b in subs]
+                    todo[:0] = subs
                     continue
             if junk:
                 continue

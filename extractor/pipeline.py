@@ -130,7 +130,7 @@ def pipeline_version(model: str | None = None) -> str:
 
 #: the modules whose code decides what extraction stores (the CLI, audit, report and bench do not)
 EXTRACTION_MODULES = ("pipeline", "quantities", "numerals", "periods", "entities", "claims", "indicators", "body", "sentences",
-                      "pubdate", "corpus", "html_text", "rules", "extract", "store")
+                      "pubdate", "corpus", "html_text", "rules", "extract", "store", "runner", "timebound")
 
 
 def _code_digest() -> str:

@@ -81,7 +81,7 @@ def _numeric_with_weekday(s: str, weekday: str) -> date | None:
 
 
 def parse_date_string(s: str) -> date | None:
-    cjk = re.fullmatch(r"\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*", s)
+    cjk = re.fullmatch(r"(?<!\s)\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*", s)
     if cjk:
         try:
             return date(*(int(x) for x in cjk.groups()))

@@ -79,7 +79,8 @@ class Lexicon:
 
 
 def _alt(items: Iterable[str]) -> str:
-    return "|".join(re.escape(x) for x in sorted(set(items), key=len, reverse=True))
+    # longest first, then in a fixed order: the pattern is the same in every process
+    return "|".join(re.escape(x) for x in sorted(set(items), key=lambda x: (-len(x), x)))
 
 
 @lru_cache(maxsize=1)
@@ -101,14 +102,16 @@ def lexicon() -> Lexicon:
     cs = _alt(cur["suffix"])
     scale_words = _alt(words)
     scale_att = _alt(attached)
+    # (atomic: the first reading of a number is final; backtracking into one to try the others
+    # took time quadratic in a long run of grouped digits, issue 14)
     num = (
-        r"\d{1,3}(?:\.\d{3})+,\d+"  # 1.234,5 (European thousands and decimal comma)
+        r"(?>\d{1,3}(?:\.\d{3})+,\d+"  # 1.234,5 (European thousands and decimal comma)
         r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 12,202.5
         r"|\d{1,3}(?:'\d{3})+(?![\d])"  # 1'250'000 (Swiss)
         r"|\d{1,3}(?:\.\d{3}){2,}(?![\d])"  # 1.234.567 (European thousands)
         r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])"  # 816 000
         rf"|\d+,\d{{1,2}}(?=\s?(?:%|percent\b|per cent\b|(?:{scale_words})\b))"  # 1,97 % / 22,4 billion
-        r"|\d+(?:\.\d+)?|\.\d+"
+        r"|\d+(?:\.\d+)?|\.\d+)"
     )
     unit_word = _alt(small)
     word = (
@@ -155,7 +158,7 @@ def lexicon() -> Lexicon:
         r"|\(?\+\d{1,3}\)?[\s-]?\d{1,4}(?:[\s-]\d{2,5}){2,}"  # (+84) 24 3936 6404
         r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"  # 2025-07-11, 11/23/2025
         r"|\b\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?)(?![A-Za-z])|\b\d{1,2}:\d{2}(?::\d{2})?\b"  # 2.15pm, 08:32
-        r"|\b[vV](?:ersion\s?)?\d+(?:\.\d+)+\b|\b(?!\d{1,3}(?:\.\d{3})+\b)\d+\.\d+\.\d+\b"  # v2.0, 3.2.1
+        r"|\b[vV](?:ersion\s?)?\d+(?:\.\d+)+\b|\b(?<![\d.])(?!\d{1,3}(?:\.\d{3})+\b)\d+\.\d+\.\d+\b"  # v2.0, 3.2.1
         r"|(?-i:\b\d[A-Z]\b)",  # 5G, 3D, 4K
         re.I,
     )
@@ -195,7 +198,7 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.'’]*)\W*$")
 _ACRONYM_BEFORE = re.compile(r"\b([A-Z]{2,6})\s$")
 _YEARISH = re.compile(r"^(1[89]\d{2}|20\d{2}|2100)$")
 _CONVERSION = re.compile(
-    r"^\s*\(\s*(?:about|around|roughly|approximately|some|nearly|or|equivalent to|equal to|worth)?\s*$", re.I
+    r"^\s*\(\s*+(?:(?:about|around|roughly|approximately|some|nearly|or|equivalent to|equal to|worth)\s*+)?$", re.I
 )
 _PERIOD_BEFORE = re.compile(
     r"\b(?:the\s+)?(?:first|last|past|next|previous|coming|recent|following|same|initial|final|latest|"
@@ -537,7 +540,7 @@ class QuantityFinder:
 
         value = parse_number(
             num_s,
-            decimal_comma=bool(re.fullmatch(r"\d+,\d{1,2}", num_s)),
+            decimal_comma=bool(re.fullmatch(r"(?<!\d)\d+,\d{1,2}", num_s)),
             european_thousands=bool(re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}", num_s)),
         )
         if value is None:
@@ -816,12 +819,12 @@ class QuantityFinder:
         taken = [(q["start"], q["end"]) for q in found if q["label"] != "UNIT?"]
         out = []
         for m in re.finditer(
-            r"(?<![\w.,])\d[\d,.\u00a0 ]*\d?(?:\s?(?:thousand|million|billion))?[\s-]?[A-Za-z°℃/²³]+(?:[ /][A-Za-z²³]+){0,3}", text
+            r"(?<![\w.,])\d[\d,.\u00a0 ]{0,40}\d?(?:\s?(?:thousand|million|billion))?[\s-]?[A-Za-z°℃/²³]+(?:[ /][A-Za-z²³]+){0,3}", text
         ):
             s = m.start()
             if _overlaps((s, m.end()), taken) or _overlaps((s, m.end()), masked) or _overlaps((s, m.end()), fixed):
                 continue
-            hyphen_duration = re.match(r"\d+-(?:hour|minute|day)\b", m.group(0)) is not None
+            hyphen_duration = re.match(r"(?<!\d)\d+-(?:hour|minute|day)\b", m.group(0)) is not None
             if _inside((s, s + 1), date_ents) and not hyphen_duration:
                 continue
             wb = _WORD_BEFORE.search(text[max(0, s - 25):s])
@@ -861,7 +864,7 @@ class QuantityFinder:
         while i + 1 < len(qs):
             a, b = qs[i], qs[i + 1]
             between = text[a["end"]:b["start"]]
-            between_and = re.search(r"\bbetween\s+$", text[max(0, a["start"] - 9):a["start"]]) and re.fullmatch(r"\s+and\s+", between)
+            between_and = re.search(r"\bbetween\s+$", text[max(0, a["start"] - 9):a["start"]]) and re.fullmatch(r"(?<!\s)\s+and\s+", between)
             if (
                 a["unit"] == b["unit"] and a["unit"] and a["value"] is not None and b["value"] is not None
                 and (re.fullmatch(r"\s?[-–—]\s?", between) or between_and) and a["value"] <= b["value"]
@@ -881,7 +884,7 @@ class QuantityFinder:
             if q["label"] != "MONEY?":
                 continue
             before = text[max(0, q["start"] - 40):q.get("approx_start") or q["start"]].lower()
-            m = re.search(r"([a-z]+)\s+(?:of|at|to|reached|hit|totall?ed|exceeded|topped|surpassed|was|were|is|are|stood at)?\s*(?:about|around|nearly|almost|over|more than|some|roughly)?\s*$", before)
+            m = re.search(r"(?<![a-z])([a-z]+)\s++(?:(?:of|at|to|reached|hit|totall?ed|exceeded|topped|surpassed|was|were|is|are|stood at)\s*+)?(?:(?:about|around|nearly|almost|over|more than|some|roughly)\s*+)?$", before)
             if m and m.group(1) in self.lex.count_nouns_before:
                 q["label"], q["unit"] = "QUANTITY", "count"  # "a population of 1.4 billion"
                 q["noun"] = q.get("noun") or m.group(1)

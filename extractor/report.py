@@ -48,7 +48,34 @@ ENT_TEMPLATE = (
     '<mark class="entity {cls}" data-type="{label}"{attrs} style="background: {bg}"{title}>{anchors}'
     '<span class="ent-text">{text}</span><span class="ent-label">{label}{badge}</span></mark>'
 )
-_ENTS_WRAPPER = re.compile(r'<div class="entities" style="[^"]*">(.*?)</div>', re.DOTALL)
+_ENTS_OPEN = '<div class="entities" style="'
+
+
+def _failed_part(failure: dict[str, Any]) -> str:
+    """"the file", or the sentence of a stored article that was left out (issue 14)."""
+    if failure.get("article_id") is None:
+        return "the file"
+    return f"sentence {failure['start']}-{failure['end']} left out: {failure['text']}"
+
+
+def _entity_divs(html: str) -> list[str]:
+    """The contents of displaCy's ``<div class="entities" style="...">...</div>`` wrappers, in
+    order (a scan, not a lazy regex: that one retried every opening to the end, issue 14)."""
+    out = []
+    pos = 0
+    while (i := html.find(_ENTS_OPEN, pos)) >= 0:
+        q = html.find('"', i + len(_ENTS_OPEN))
+        if q < 0:
+            break
+        if html.startswith(">", q + 1):
+            end = html.find("</div>", q + 2)
+            if end < 0:
+                break
+            out.append(html[q + 2:end])
+            pos = end + len("</div>")
+        else:
+            pos = i + 1
+    return out
 
 CSS = """
 body { font: 15px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", Helvetica, Arial, sans-serif;
@@ -225,7 +252,7 @@ def load(db: sqlite_utils.Database) -> StoreData:
         number[c["article_id"]] += 1
         claim_home.setdefault(c["claim_key"], (c["article_id"], number[c["article_id"]]))
     pages = {a["id"]: page_name(a["id"]) for a in articles}
-    failures = _rows(db, "select path, reason, at from failures order by path")
+    failures = _rows(db, "select path, article_id, start, end, text, reason, at from failures order by path, start")
     return StoreData(articles, indicators, verdicts, dict(flags_by_article), dict(flags_by_claim), claim_home,
                      pages, failures)
 
@@ -346,7 +373,7 @@ def render_text(article: dict[str, Any], text: str, sentences: list[dict[str, An
         docs.append({"text": text[a:b], "ents": ents})
     options = {"colors": COLORS, "template": ENT_TEMPLATE}
     rendered = displacy.render(docs, style="ent", manual=True, page=False, jupyter=False, options=options) if docs else ""
-    parts = _ENTS_WRAPPER.findall(rendered)
+    parts = _entity_divs(rendered)
     if len(parts) != len(segments):
         raise RuntimeError(f"displaCy output has {len(parts)} documents for {len(segments)} segments")
 
@@ -608,9 +635,11 @@ def render_index(db: sqlite_utils.Database, data: StoreData, db_label: str) -> s
 
     fail_html = '<p class="empty">No failures.</p>'
     if data.failures:
-        fail_rows = "".join(f"<tr><td>{esc(f['path'])}</td><td>{esc(f['reason'])}</td><td>{esc(f['at'])}</td></tr>"
-                            for f in data.failures)
-        fail_html = f"<table><thead><tr><th>path</th><th>reason</th><th>at</th></tr></thead><tbody>{fail_rows}</tbody></table>"
+        fail_rows = "".join(
+            f"<tr><td>{esc(f['path'])}</td><td>{esc(_failed_part(f))}</td><td>{esc(f['reason'])}</td><td>{esc(f['at'])}</td></tr>"
+            for f in data.failures)
+        fail_html = ("<table><thead><tr><th>path</th><th>what</th><th>reason</th><th>at</th></tr></thead>"
+                     f"<tbody>{fail_rows}</tbody></table>")
 
     precision_line = (f"{_pct(audited['overall'])} over {audited['audited']} audited claims (accepted "
                       f"{audited['accepted']}, fixed {audited['fixed']}, rejected {audited['rejected']})"

@@ -32,7 +32,11 @@ MAX_FILE_BYTES = int(os.environ.get("EXTRACTOR_MAX_FILE_BYTES", str(50 * 1024 * 
 #: of a document, and a sentence of thousands of figures would otherwise stall the run.
 SEGMENT_CHARS = int(os.environ.get("EXTRACTOR_SEGMENT_CHARS", "10000"))
 
-#: Seconds the pipeline may spend on one segment of an article before the article is failed as
-#: stuck; 0 turns the limit off. A safety net for loops in components that never end; it works
-#: in the main thread with --workers 1.
+#: Seconds the pipeline may spend on one segment of an article (or one line of ``quantities``)
+#: before it is cut into sentences to find the one it is stuck on; 0 turns the bound off. A safety
+#: net for components that never end, in every process (see ``runner.py``).
 ARTICLE_TIMEOUT = float(os.environ.get("EXTRACTOR_ARTICLE_TIMEOUT", "120"))
+
+#: Seconds the pipeline may spend on one sentence alone, when a segment ran out of time or failed:
+#: a sentence over it is left out of the results and recorded in ``failures`` with the component.
+SENTENCE_TIMEOUT = float(os.environ.get("EXTRACTOR_SENTENCE_TIMEOUT", "20"))

@@ -23,7 +23,7 @@ import sqlite_utils
 
 from . import settings
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StoreError(RuntimeError):
@@ -102,9 +102,13 @@ TABLES: dict[str, dict] = {
         },
         pk="id",
     ),
+    # a file that could not be extracted (article_id null), or a sentence of a stored article that
+    # the pipeline failed on and left out (article_id, component, start/end/text), issue 14
     "failures": dict(
-        columns={"path": str, "reason": str, "at": str},
-        pk="path",
+        columns={"id": int, "path": str, "article_id": str, "component": str, "start": int, "end": int, "text": str,
+                 "reason": str, "at": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
     ),
 }
 
@@ -116,6 +120,7 @@ INDEXES = {
     "claims": [["article_id"], ["sentence_id"], ["mention_id"], ["indicator"], ["claim_key"], ["geo", "period"]],
     "audits": [["claim_key"], ["article_id"]],
     "flags": [["claim_key"], ["article_id"]],
+    "failures": [["path"], ["article_id"]],
 }
 
 FTS = {"sentences": ["text"], "claims": ["quote", "phrase", "indicator", "source"]}
@@ -290,8 +295,14 @@ def migrate(db: sqlite_utils.Database, from_version: int) -> None:
     # Version 1 is the first schema; a version-0 store gets the missing tables and columns from
     # ensure_schema. Later versions add their steps here (they run inside ensure_schema's
     # transaction).
-    if from_version < 1:
-        return
+    if from_version < 2 and "failures" in db.table_names() and "id" not in db["failures"].columns_dict:
+        # version 2: failures keyed by a row id, so that one article can have several failed
+        # sentences; the failed files of version 1 are kept
+        db.execute("alter table failures rename to failures_v1")
+        spec = TABLES["failures"]
+        db["failures"].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
+        db.execute("insert into failures (path, reason, at) select path, reason, at from failures_v1")
+        db.execute("drop table failures_v1")
 
 
 def migrate_db(path: str | Path) -> tuple[int, int]:
@@ -327,7 +338,7 @@ def to_json(value: Any) -> str | None:
 
 
 def delete_article_rows(db: sqlite_utils.Database, article_id: str) -> None:
-    for table in ("claims", "mentions", "sentences"):
+    for table in ("claims", "mentions", "sentences", "failures"):
         db.execute(f"delete from [{table}] where article_id = ?", [article_id])
     db.execute("delete from flags where article_id = ? and [check] not like 'corpus.%'", [article_id])
 
@@ -346,7 +357,7 @@ def write_article(db: sqlite_utils.Database, rows: dict[str, Any]) -> None:
         db.execute(
             "delete from failures where path in (select path from article_files where article_id = ?)", [article["id"]]
         )
-        for table in ("sentences", "mentions", "claims"):
+        for table in ("sentences", "mentions", "claims", "failures"):
             _insert(db, table, rows.get(table) or [])
         # the consistency checks run after the run; until then the article is marked, so that a
         # run interrupted before them has the next run check it too
@@ -388,8 +399,15 @@ def mark_checked(db: sqlite_utils.Database, article_ids: Iterable[str]) -> None:
 
 
 def record_failure(db: sqlite_utils.Database, path: str, reason: str, at: str) -> None:
+    """A file that could not be extracted: one row per file, the latest reason."""
     with immediate(db):
-        db["failures"].upsert({"path": path, "reason": reason, "at": at}, pk="path")
+        db.execute("delete from failures where path = ? and article_id is null", [path])
+        db.execute("insert into failures (path, reason, at) values (?, ?, ?)", [path, reason, at])
+
+
+def failed_files(db: sqlite_utils.Database) -> set[str]:
+    """Files whose last extraction failed (not the sentences left out of stored articles)."""
+    return {r[0] for r in db.execute("select path from failures where article_id is null")}
 
 
 def load_indicators(db: sqlite_utils.Database, indicators: Iterable[dict]) -> None:

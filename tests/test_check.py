@@ -47,7 +47,7 @@ def test_a_good_store_passes(store: Path) -> None:
     assert report.version == SCHEMA_VERSION and report.counts["articles"] == N_ARTICLES and report.spans > 300
     result = _check(store)
     assert result.exit_code == 0, result.output
-    assert "OK (schema version 1; " in result.output and "spans checked" in result.output
+    assert f"OK (schema version {SCHEMA_VERSION}; " in result.output and "spans checked" in result.output
 
 
 def test_check_does_not_change_the_store(store: Path) -> None:

@@ -17,6 +17,8 @@ from extractor.corpus import CorpusError, read_article
 from extractor.extract import extract, segments
 from extractor.integrity import check_store
 
+from . import generated_news
+
 #: economic phrases mixed into the random text, so that the extractors have something to find
 FRAGMENTS = [
     "Exports rose 8.1 percent to $891.1 billion in May 2019.",
@@ -132,3 +134,46 @@ def test_segments_partition_the_text(text: str, limit: int) -> None:
     for s, e in pieces:
         covered.update(range(s, e))
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
+# ---------------------------------------------------------------------------------------------- issue 14
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data(), n=st.integers(1, 4), published=st.sampled_from(generated_news.PUBLISHED),
+       breaks=st.sampled_from([" ", "\n", "\n\n"]))
+def test_issue14_news_like_text_finishes_within_its_bound_and_every_span_holds(nlp, data, n, published, breaks) -> None:
+    """Generated news (number forms, currencies, date words, relative expressions, runs of
+    punctuation; with and without a publication date) through the whole pipeline, each example
+    under the runner's bounds: no component fails or runs out of time on any sentence, and every
+    span lies in the text and holds its surface."""
+    from extractor.claims import claims
+    from extractor.periods import timexes
+    from extractor.quantities import quantities
+    from extractor.runner import Limits, run_text
+
+    def pick(options):
+        return data.draw(st.sampled_from(options))
+
+    text = breaks.join(generated_news.sentence(pick) for _ in range(n))
+    out = run_text(nlp, text, published, Limits(article=60, sentence=60))
+    assert out.error is None and not out.skipped, (out.error, out.skipped)
+    doc = out.doc
+    assert doc.text == text
+
+    def holds(s, e, surface=None):
+        assert 0 <= s <= e <= len(text), (s, e)
+        if surface is not None:
+            assert text[s:e] == surface
+
+    for ent in doc.ents:
+        holds(ent.start_char, ent.end_char, ent.text)
+    for q in quantities(doc):
+        holds(q["start"], q["end"])
+    for d in timexes(doc):
+        holds(d["start"], d["end"], d["text"])
+    for c in claims(doc):
+        holds(c["start"], c["end"])
+        holds(c["quote_start"], c["quote_end"], c["quote"])
+        if c["phrase_start"] is not None:
+            holds(c["phrase_start"], c["phrase_end"])

@@ -405,24 +405,61 @@ def booming_nlp(nlp):
         nlp.remove_pipe("robustness_boom")
 
 
-def test_pipeline_failure_in_one_article_does_not_stop_the_others(tmp_path: Path, booming_nlp) -> None:
+def _left_out(db: Path) -> list[dict]:
+    return list(_store(db).query("select * from failures where article_id is not null order by id"))
+
+
+def test_pipeline_failure_on_one_sentence_costs_that_sentence(tmp_path: Path, booming_nlp) -> None:
+    """Issue 14 (was: the article failed as a whole): the article is stored with its other
+    sentences' figures, and a failures row names the sentence and the component."""
     folder = write_corpus(tmp_path / "c", 4)
-    (folder / "a001.txt").write_text(article(1).replace("on Tuesday", "on BOOM Tuesday"), encoding="utf-8")
+    text = article(1).replace("on Tuesday", "on BOOM Tuesday")
+    (folder / "a001.txt").write_text(text, encoding="utf-8")
     db = tmp_path / "f.db"
     summary = extract([folder], db, nlp=booming_nlp)
+    assert (summary.processed, summary.failed) == (4, 0), summary.failures
+    [row] = _left_out(db)
+    assert row["article_id"] == "a001" and row["component"] == "robustness_boom" and "failed on purpose" in row["reason"]
+    assert "BOOM" in row["text"] and text[row["start"]:row["end"]] == row["text"]
+    assert row["text"].startswith("GUANGZHOU") and row["text"].endswith("on BOOM Tuesday.")
+    values = {r["value"] for r in _store(db).query("select value from claims where article_id = 'a001'")}
+    assert {41.1e9, 61e9} <= values and 101.5e9 not in values  # the other sentences' figures, not the failed one's
+    assert [path for path, _ in summary.left_out] == [str(folder / "a001.txt")]
+    _assert_store_sound(db)
+
+
+@Language.component("robustness_boom_pair")
+def _boom_pair(doc):
+    if "ALPHA" in doc.text and "OMEGA" in doc.text:
+        raise ValueError("a component failed on the article as a whole")
+    return doc
+
+
+def test_pipeline_failure_no_sentence_explains_fails_the_article(tmp_path: Path, nlp) -> None:
+    """A failure that needs two sentences together cannot be narrowed down: the article fails
+    as before, and the others are stored."""
+    nlp.add_pipe("robustness_boom_pair", last=True)
+    try:
+        folder = write_corpus(tmp_path / "c", 4)
+        text = article(1).replace("on Tuesday", "on ALPHA Tuesday").replace("the province widened", "the OMEGA widened")
+        (folder / "a001.txt").write_text(text, encoding="utf-8")
+        db = tmp_path / "f.db"
+        summary = extract([folder], db, nlp=nlp)
+    finally:
+        nlp.remove_pipe("robustness_boom_pair")
     assert (summary.processed, summary.failed) == (3, 1)
     [(path, reason)] = summary.failures
-    assert path.endswith("a001.txt") and "robustness_boom" in reason and "failed on purpose" in reason
+    assert path.endswith("a001.txt") and "robustness_boom_pair" in reason and "as a whole" in reason
     assert _article_ids(db) == {"a000", "a002", "a003"}
     assert _failures(db) == {"a001.txt": reason}
     _assert_store_sound(db)
 
 
-def test_pipeline_failure_under_strict_names_the_file(tmp_path: Path, booming_nlp) -> None:
+def test_pipeline_failure_under_strict_names_the_file_and_sentence(tmp_path: Path, booming_nlp) -> None:
     folder = write_corpus(tmp_path / "c", 3)
     (folder / "a001.txt").write_text(article(1).replace("on Tuesday", "on BOOM Tuesday"), encoding="utf-8")
     db = tmp_path / "f.db"
-    with pytest.raises(ExtractionError, match=r"a001\.txt: .*failed on purpose"):
+    with pytest.raises(ExtractionError, match=r"a001\.txt: sentence at \d+-\d+ \([\"']GUANGZHOU.*left out: .*failed on purpose"):
         extract([folder], db, nlp=booming_nlp, strict=True)
     assert _article_ids(db) == {"a000"}  # stored before the failure; nothing after it
 
@@ -488,18 +525,24 @@ def stuck_nlp(nlp):
         nlp.remove_pipe("robustness_stuck")
 
 
-def test_stuck_component_fails_its_article_after_the_timeout(tmp_path: Path, stuck_nlp, monkeypatch) -> None:
+def test_stuck_component_costs_only_its_sentence(tmp_path: Path, stuck_nlp, monkeypatch) -> None:
+    """Issue 14 (was: the article failed after the timeout): the sentence the component is stuck
+    on is left out after the sentence bound, and the article is stored with the rest."""
     monkeypatch.setattr(settings, "ARTICLE_TIMEOUT", 1.0)
+    monkeypatch.setattr(settings, "SENTENCE_TIMEOUT", 1.0)
     folder = write_corpus(tmp_path / "c", 4)
     (folder / "a002.txt").write_text(article(2).replace("on Tuesday", "on HANG Tuesday"), encoding="utf-8")
     db = tmp_path / "f.db"
     t0 = time.perf_counter()
     summary = extract([folder], db, nlp=stuck_nlp)
-    assert time.perf_counter() - t0 < 30
-    assert (summary.processed, summary.failed) == (3, 1)
-    [(path, reason)] = summary.failures
-    assert path.endswith("a002.txt") and "robustness_stuck" in reason and "EXTRACTOR_ARTICLE_TIMEOUT" in reason
-    assert _article_ids(db) == {"a000", "a001", "a003"}
+    assert time.perf_counter() - t0 < 60
+    assert (summary.processed, summary.failed) == (4, 0), summary.failures
+    [row] = _left_out(db)
+    assert row["article_id"] == "a002" and row["component"] == "robustness_stuck"
+    assert "EXTRACTOR_SENTENCE_TIMEOUT" in row["reason"] and "HANG" in row["text"]
+    assert _article_ids(db) == {"a000", "a001", "a002", "a003"}
+    assert _store(db).execute("select count(*) from claims where article_id = 'a002'").fetchone()[0] >= 2
+    _assert_store_sound(db)
 
 
 def test_issue9_claim_builder_ends_on_a_verbless_root(tmp_path: Path, nlp, monkeypatch) -> None:

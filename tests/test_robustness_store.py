@@ -157,6 +157,35 @@ def test_migrate_command_upgrades_an_older_store_keeping_its_rows(tmp_path: Path
     assert again.exit_code == 0 and "already at schema version" in again.output
 
 
+def _make_version_1(db: Path) -> None:
+    """What the extractor of schema version 1 wrote: one failures row per file, keyed by path."""
+    conn = sqlite3.connect(db)
+    conn.execute("update meta set value = '1' where key = 'schema_version'")
+    conn.execute("drop table failures")
+    conn.execute("create table failures (path text primary key, reason text, at text)")
+    conn.execute("insert into failures values ('corpus/bad.txt', 'empty file', '2026-01-01T00:00:00+00:00')")
+    conn.commit()
+    conn.close()
+
+
+def test_issue14_migration_from_version_1_keeps_the_failed_files(tmp_path: Path, stored: Path) -> None:
+    """Version 2 keys failures by a row id (a stored article may have several failed sentences);
+    the failed files of a version-1 store are kept as file failures."""
+    db = _copy(stored, tmp_path / "v1.db")
+    before = snapshot(db)
+    _make_version_1(db)
+    result = CliRunner().invoke(cli, ["migrate", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert f"migrated from schema version 1 to {SCHEMA_VERSION}" in result.output
+    store = sqlite_utils.Database(db)
+    assert store["failures"].pks == ["id"]
+    assert [(r["path"], r["article_id"], r["reason"]) for r in store.query("select * from failures")] == [
+        ("corpus/bad.txt", None, "empty file")]
+    assert "failures_v1" not in store.table_names()
+    assert snapshot(db) == before
+    assert check_store(db).ok
+
+
 def test_extract_migrates_an_older_store_in_place(tmp_path: Path, stored: Path, nlp) -> None:
     db = _copy(stored, tmp_path / "old.db")
     _make_version_0(db)
