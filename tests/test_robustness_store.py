@@ -140,14 +140,20 @@ def test_older_schema_is_refused_by_readers_with_the_command_to_run(tmp_path: Pa
         assert result.exit_code == 1 and f"extractor migrate --db {db}" in result.output
 
 
-def test_migrate_command_upgrades_an_older_store_keeping_its_rows(tmp_path: Path, stored: Path) -> None:
+def _migrated(tmp_path: Path, stored: Path, make_old, version: int):
+    """A copy of the stored corpus made old by ``make_old`` and migrated by the command: (path,
+    the snapshot before, the migrated store)."""
     db = _copy(stored, tmp_path / "old.db")
     before = snapshot(db)
-    _make_version_0(db)
+    make_old(db)
     result = CliRunner().invoke(cli, ["migrate", "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert f"migrated from schema version 0 to {SCHEMA_VERSION}" in result.output
-    store = sqlite_utils.Database(db)
+    assert f"migrated from schema version {version} to {SCHEMA_VERSION}" in result.output
+    return db, before, sqlite_utils.Database(db)
+
+
+def test_migrate_command_upgrades_an_older_store_keeping_its_rows(tmp_path: Path, stored: Path) -> None:
+    db, before, store = _migrated(tmp_path, stored, _make_version_0, 0)
     assert "failures" in store.table_names() and "encoding" in store["articles"].columns_dict
     after = snapshot(db)
     assert {t: len(r) for t, r in after.items()} == {t: len(r) for t, r in before.items()}
@@ -171,13 +177,7 @@ def _make_version_1(db: Path) -> None:
 def test_issue14_migration_from_version_1_keeps_the_failed_files(tmp_path: Path, stored: Path) -> None:
     """Version 2 keys failures by a row id (a stored article may have several failed sentences);
     the failed files of a version-1 store are kept as file failures."""
-    db = _copy(stored, tmp_path / "v1.db")
-    before = snapshot(db)
-    _make_version_1(db)
-    result = CliRunner().invoke(cli, ["migrate", "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    assert f"migrated from schema version 1 to {SCHEMA_VERSION}" in result.output
-    store = sqlite_utils.Database(db)
+    db, before, store = _migrated(tmp_path, stored, _make_version_1, 1)
     assert store["failures"].pks == ["id"]
     assert [(r["path"], r["article_id"], r["reason"]) for r in store.query("select * from failures")] == [
         ("corpus/bad.txt", None, "empty file")]
