@@ -78,3 +78,17 @@ def test_issue14_attacks_pump_the_items_of_each_repeat() -> None:
     assert ("said ", "Aa ", "!") in attacks  # the lead to the repeat, its item, a failing tail
     assert any(pump == "said Aa " for _, pump, _ in attacks)  # lead and item together, repeated
     assert rs.build_input("ab", "c", "!", 10) == "abccccccc!"
+
+
+def test_issue14_one_stalled_measurement_is_not_a_finding(monkeypatch) -> None:
+    """CI once measured a linear credit pattern at 8.2x (0.88 -> 7.19 ms): a stall of the machine
+    during one timing. A suspicion must hold in every confirming round to be reported."""
+    # (small, large) seconds per timing: the screen and the first round see a stall, the second not
+    script = iter([0.001, 0.0095, 0.001, 0.0095, 0.001, 0.0041])
+    monkeypatch.setattr(rs, "_timed", lambda fn, arg, reps: next(script))
+    assert rs._measure("x", "finditer", len, ("", "x", "")) is None
+
+    always = iter([0.001, 0.016] * (1 + rs.CONFIRM_ROUNDS))
+    monkeypatch.setattr(rs, "_timed", lambda fn, arg, reps: next(always))
+    found = rs._measure("x", "finditer", len, ("", "x", ""))
+    assert found is not None and found.ratio == pytest.approx(16)
