@@ -344,13 +344,13 @@ class ClaimBuilder:
                 candidates = [(f"{fam}.{flow}", candidates[0][1])]
         named = self._parenthesised_after_name(doc, span, q) or self._place_at_figure(doc, span, q)
         if named is not None:
-            # "Sweden (3.39 per cent), Austria (3.19 per cent)", "followed by Japan with $5.3 billion",
+            # "Sweden (4.17 per cent), Austria (3.86 per cent)", "followed by Japan with $5.3 billion",
             # "Belgium, at 2.71 per cent": the figure of the place just before it
             phrase = named
         local = self._local_phrase(doc, span, q, phrase) if named is None else None
         if local is not None:
             local_c = self._link(local, link_units)
-            if local_c:  # "Exports came in at 1.97 trillion yuan and imports at 1.49 trillion yuan"
+            if local_c:  # "Exports came in at 2.38 trillion yuan and imports at 1.58 trillion yuan"
                 phrase, candidates = local, local_c
         lead_flow = self._lead_flow(span, phrase)
         if lead_flow and phrase is not None and not self._is_place_phrase(phrase):
@@ -548,7 +548,7 @@ class ClaimBuilder:
         return None
 
     def _parenthesised_after_name(self, doc: Doc, span: Span, q: dict) -> Span | None:
-        """"Sweden (3.39 per cent)": the name just before the bracket the figure stands in."""
+        """"Sweden (4.17 per cent)": the name just before the bracket the figure stands in."""
         start_char = q.get("approx_start") or q["start"]
         if not re.search(r"\(\s*$", self._text[max(0, start_char - 3):start_char]):
             return None
@@ -578,7 +578,7 @@ class ClaimBuilder:
 
     def _local_phrase(self, doc: Doc, span: Span, q: dict, phrase: Span | None) -> Span | None:
         """The noun phrase between the last clause break and the figure, when the parser's phrase
-        lies before that break: an elided verb ("..., and imports at 1.49 trillion yuan", "exports
+        lies before that break: an elided verb ("..., and imports at 1.58 trillion yuan", "exports
         rose 4.3 per cent and imports 3.5 per cent", "putting the monthly surplus at 480 billion")."""
         sent = self._sent_of(span)
         start_char = q.get("approx_start") or q["start"]
@@ -595,7 +595,7 @@ class ClaimBuilder:
             return None  # a clause with its own verb ("and imports ¥81 trillion": "imports" is a noun)
         if any(t.dep_ == "conj" and frag.start - 3 <= t.head.i < frag.start and t.head.pos_ in ("NOUN", "PROPN")
                and t.head.ent_type_ not in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL") for t in frag):
-            return None  # "imports and exports reaching 2.14 trillion yuan": one phrase, not two
+            return None  # "imports and exports reaching 5.07 trillion yuan": one phrase, not two
         words = [t for t in frag if (t.pos_ in ("NOUN", "PROPN", "ADJ") or self._flow_only(doc[t.i: t.i + 1]))
                  and not t.like_num and t.ent_type_ not in ("MONEY", "PERCENT", "DATE", "CARDINAL")]
         end = frag.end
@@ -1437,7 +1437,7 @@ class ClaimBuilder:
                 if fam and fam != "trade" and f"{fam}.{flow}" in self.linker.units \
                         and same_para_prev.sent_start != d.sent_start:
                     d.candidates = [(f"{fam}.{flow}", 0.75)]
-            # "Sweden (3.39 per cent), Austria (3.19 per cent)", "Germany alone spent 110 billion euros":
+            # "Sweden (4.17 per cent), Austria (3.86 per cent)", "Germany alone spent 110 billion euros":
             # a figure whose phrase names only a place (or nothing) goes on with the paragraph's topic
             counts_own = d.q["unit"] == "count" and bool(d.q.get("noun")) and not self._link(d.span, "count")
             topic = self._topic_before(d, drafts) if ref is None and not d.candidates and not counts_own and (
@@ -1536,7 +1536,7 @@ class ClaimBuilder:
     def _topic_before(self, d: Draft, drafts: list[Draft]) -> Draft | None:
         """The figure before ``d`` in its paragraph (else the previous paragraph's last) that names
         what it measures in the same kind of unit: the topic a list of places goes on with
-        ("exceeded the 3 per cent mark: Sweden (3.39 per cent), Austria (3.19 per cent)")."""
+        ("exceeded the 3 per cent mark: Sweden (4.17 per cent), Austria (3.86 per cent)")."""
         kind = _unit_kind(d.q["unit"])
         earlier = [x for x in drafts if x.index < d.index]
         same_para = [x for x in earlier if x.para == d.para]
