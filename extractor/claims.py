@@ -1056,7 +1056,7 @@ class ClaimBuilder:
 
     def _date_of_other_clause(self, ds: Span, span: Span) -> bool:
         """A date in a subordinate clause that does not hold the figure ("fell 6.5 percent to
-        2.62 trillion yuan, as tariffs imposed since 2018 continued to weigh")."""
+        6.31 trillion yuan, as tariffs imposed since 2018 continued to weigh")."""
         t = ds.root
         while t.head.i != t.i:
             if t.dep_ in ("advcl", "relcl"):
@@ -1088,7 +1088,7 @@ class ClaimBuilder:
             if head.i == tok.i:
                 return False
             if head.pos_ in ("VERB", "AUX"):
-                # "turnover ... was estimated at US$259.67 billion": the estimate's figure, not a statement
+                # "turnover ... was estimated at US$248.19 billion": the estimate's figure, not a statement
                 return head.lemma_.lower() in self.reporting_verbs and head.lemma_.lower() not in ("estimate", "calculate", "put")
             if head.pos_ in ("NOUN", "PROPN"):
                 return False  # "turnover in the first nine months": the date of a noun, not of the saying
@@ -1286,7 +1286,7 @@ class ClaimBuilder:
                 continue  # "saw exports jump": what happened
             if lemma in ("estimate", "put", "calculate") and v.tag_ == "VBN" and not any(
                     a in ("will", "would", "could", "may", "might", "shall") for a in auxes):
-                continue  # "turnover was estimated at US$259.67 billion": a statistics office's estimate
+                continue  # "turnover was estimated at US$248.19 billion": a statistics office's estimate
             if lemma in self.forecast_cues or any(a in ("will", "would", "could", "may", "might", "shall", "'ll") for a in auxes):
                 return "forecast"
         return self._modality_window(span)
@@ -1481,7 +1481,7 @@ class ClaimBuilder:
         r"|the same (?:period|month|quarter) (?:of )?(?:last|a|the previous) year|(?:a|the) year-ago (?:period|month|quarter)"
         r"|(?P<same>the same (?:period|month|quarter|year|time)))$")
 
-    #: a period named only by its unit: it is the period in context ("received 1.64 million
+    #: a period named only by its unit: it is the period in context ("received 6.58 million
     #: applications during the year" after figures for last year)
     _BARE_PERIOD = re.compile(r"^(?:during |in |over |for )?the (?P<unit>year|period|month|quarter)$")
 
@@ -1894,7 +1894,7 @@ class ClaimBuilder:
                     indicator = bal
         measures = self.linker.measures.get(indicator or "", set())
         if indicator and measures and d.measure == "level" and "level" not in measures and "ratio" in measures:
-            d.measure = "ratio"  # "R&D intensity reached 2.19 per cent": a ratio to GDP
+            d.measure = "ratio"  # "R&D intensity reached 7.34 per cent": a ratio to GDP
         if d.measure == "growth" and q["direction"] == "down" and value is not None:
             value = -abs(value)
         dates = self._dates
