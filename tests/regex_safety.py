@@ -387,42 +387,36 @@ def growth(pattern: str, flags: int) -> Growth | None:
 
 
 def _measure(pattern: str, name: str, fn, attack: tuple[str, str, str]) -> Growth | None:
-    """A screen, then, for what the screen suspects, :data:`CONFIRM_ROUNDS` independent rounds:
-    the growth is reported only when every round finds it, so one stall of a loaded machine (a
-    linear pattern measured at 8.2x once in CI) is not a finding, while a quadratic pattern (16x)
-    or a runaway one is found in every round."""
+    """A screen of one run at each length, then, for what the screen suspects,
+    :data:`CONFIRM_ROUNDS` rounds of best-of-several: the growth is reported only when every round
+    finds it, so one stall of a loaded machine (a linear pattern measured at 8.2x once in CI) is
+    not a finding, while a quadratic pattern (16x) or a runaway one is found in every round."""
     small, large = build_input(*attack, SMALL), build_input(*attack, LARGE)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, CAP)
-        t_small = _timed(fn, small, 1)
-        # past twice the linear allowance there is no need to wait for the end
-        signal.setitimer(signal.ITIMER_REAL, max(2 * MAX_RATIO * t_small, 20 * FLOOR))
-        t_large = _timed(fn, large, 1)
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        if t_large < FLOOR or t_large <= MAX_RATIO * t_small:
-            return None
-    except _Runaway:
-        if "t_small" not in locals():
-            return Growth(pattern, name, attack, CAP, float("inf"))
-    found = None
+    # past twice the linear allowance the screen need not wait for the end
+    found = _round(pattern, name, fn, attack, small, large, reps=(1, 1), allowance=2, least=20 * FLOOR)
+    if found is None or found.small == CAP:  # linear, or runaway at SMALL already: no doubt
+        return found
     for _ in range(CONFIRM_ROUNDS):
-        found = _round(pattern, name, fn, attack, small, large)
+        found = _round(pattern, name, fn, attack, small, large, reps=(5, 3), allowance=4, least=STALL)
         if found is None:
             return None
     return found
 
 
-def _round(pattern: str, name: str, fn, attack, small: str, large: str) -> Growth | None:
-    """One round: best of several runs at each length, the large one cut off once it is far past
-    the linear allowance (and past :data:`STALL`, longer than any pause of the machine)."""
+def _round(pattern: str, name: str, fn, attack, small: str, large: str, *, reps: tuple[int, int],
+           allowance: float, least: float) -> Growth | None:
+    """The best of ``reps`` runs at each length; the large one is cut off (runaway) past
+    ``allowance`` times the linear allowance, and never before ``least`` seconds. A small one cut
+    off at :data:`CAP` is recorded as CAP."""
+    t_small = CAP
     try:
         signal.setitimer(signal.ITIMER_REAL, CAP)
-        t_small = _timed(fn, small, 5)
-        signal.setitimer(signal.ITIMER_REAL, max(4 * MAX_RATIO * t_small, STALL))
-        t_large = _timed(fn, large, 3)
+        t_small = _timed(fn, small, reps[0])
+        signal.setitimer(signal.ITIMER_REAL, max(allowance * MAX_RATIO * t_small, least))
+        t_large = _timed(fn, large, reps[1])
         signal.setitimer(signal.ITIMER_REAL, 0)
     except _Runaway:
-        return Growth(pattern, name, attack, t_small if "t_small" in locals() else CAP, float("inf"))
+        return Growth(pattern, name, attack, t_small, float("inf"))
     if t_large < FLOOR or t_large <= MAX_RATIO * t_small:
         return None
     return Growth(pattern, name, attack, t_small, t_large)
