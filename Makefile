@@ -35,7 +35,7 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	@mkdir -p data
-	$(BIN)/extractor bench --corpus $(CORPUS) --json data/bench.json
+	$(BIN)/python -m benchmarks --corpus $(CORPUS) --json data/bench.json
 
 report: $(STAMP)
 	$(BIN)/extractor report --db $(DB) --out data/report

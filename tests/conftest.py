@@ -20,14 +20,14 @@ N_GOLD = len(list(GOLD.glob("*.json")))
 
 @pytest.fixture(scope="session")
 def nlp():
-    from extractor.pipeline import build
+    from extractor.nlp.pipeline import build
 
     return build()
 
 
 @pytest.fixture(scope="session")
 def nlp_quantities():
-    from extractor.pipeline import build
+    from extractor.nlp.pipeline import build
 
     return build(with_claims=False)
 
@@ -47,7 +47,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def corpus_db(tmp_path_factory, nlp) -> Path:
     """The corpus extracted once for the session (read-only for tests)."""
-    from extractor.extract import extract
+    from extractor.run.extract import extract
 
     db = tmp_path_factory.mktemp("store") / "facts.db"
     summary = extract([CORPUS], db, nlp=nlp)

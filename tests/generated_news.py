@@ -60,7 +60,7 @@ def measure(n: int, seed: int = 14, cap: float = 60.0) -> dict:
     measurement runs on code without the project's bounds); one that hits it counts as stuck."""
     import signal
 
-    from extractor.pipeline import build
+    from extractor.nlp.pipeline import build
 
     class Stuck(Exception):
         pass

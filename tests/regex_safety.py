@@ -107,7 +107,7 @@ def _exercise() -> None:
     from click.testing import CliRunner
 
     from extractor.cli import cli
-    from extractor.pipeline import build
+    from extractor.nlp.pipeline import build
     from extractor.rules import load_file
 
     cases = ROOT / "tests" / "cases"
@@ -146,7 +146,7 @@ def _exercise() -> None:
         ):
             runner.invoke(cli, args, catch_exceptions=True)
         runner.invoke(cli, ["quantities"], input='{"text": "Exports rose 8.1 percent to $123.4 billion."}\nnot json\n')
-        from extractor.bench import grow_corpus
+        from benchmarks.bench import grow_corpus
 
         grow_corpus(ROOT / "corpus", Path(tmp) / "grown", 30)
 

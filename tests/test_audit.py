@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from extractor.audit import STYLES, AuditError, parse_value
+from extractor.quality.audit import STYLES, AuditError, parse_value
 from extractor.cli import cli
-from extractor.store import open_db
+from extractor.store.db import open_db
 
 from .conftest import CORPUS, GOLD, N_ARTICLES, N_GOLD
 
@@ -307,7 +307,7 @@ def test_parse_value_sorts_and_dedups_places():
 
 def test_verdict_survives_reextraction(store, nlp):
     """Claims are replaced on re-extraction; verdicts keyed by claim_key still join them."""
-    from extractor.extract import extract
+    from extractor.run.extract import extract
 
     key = key_of(store, GD, 389.14e9)
     run("audit", "fix", "--db", store, key, "--set", "source=Guangdong customs", "--reviewer", "ana")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from extractor.bench import BenchError, grow_corpus, split_sentences
-from extractor.cli import cli
-from extractor.corpus import content_hash, read_article
+from benchmarks.bench import BenchError, grow_corpus, split_sentences
+from benchmarks.cli import bench
+from extractor.ingest.corpus import content_hash, read_article
 
 from .conftest import CORPUS
 
@@ -26,8 +26,8 @@ def bench_run(tmp_path_factory) -> tuple[dict, Path, str]:
     tmp = tmp_path_factory.mktemp("bench")
     out_dir = tmp / "out"
     json_path = tmp / "bench.json"
-    result = CliRunner().invoke(cli, [
-        "bench", "--corpus", str(CORPUS), "--json", str(json_path), "--articles", str(ARTICLES), "--workers", "1",
+    result = CliRunner().invoke(bench, [
+        "--corpus", str(CORPUS), "--json", str(json_path), "--articles", str(ARTICLES), "--workers", "1",
         "--out-dir", str(out_dir),
     ])
     assert result.exit_code == 0, result.output + repr(result.exception)
@@ -108,16 +108,16 @@ def test_split_sentences():
 
 
 def test_bench_rejects_bad_options(tmp_path):
-    result = CliRunner().invoke(cli, ["bench", "--corpus", str(CORPUS), "--workers", "one,2"])
+    result = CliRunner().invoke(bench, ["--corpus", str(CORPUS), "--workers", "one,2"])
     assert result.exit_code != 0 and "process counts" in result.output
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = CliRunner().invoke(cli, ["bench", "--corpus", str(empty), "--json", str(tmp_path / "b.json"),
+    result = CliRunner().invoke(bench, ["--corpus", str(empty), "--json", str(tmp_path / "b.json"),
                                       "--out-dir", str(tmp_path / "o"), "--articles", "2"])
     assert result.exit_code != 0 and "no .txt files" in result.output
     foreign = tmp_path / "foreign"
     (foreign / "bench-corpus").mkdir(parents=True)
     with pytest.raises(BenchError, match="not made by the benchmark"):
-        from extractor.bench import BenchConfig, run
+        from benchmarks.bench import BenchConfig, run
 
         run(BenchConfig(corpus=CORPUS, json_path=tmp_path / "x.json", articles=1, out_dir=foreign))

@@ -12,8 +12,8 @@ from .conftest import N_ARTICLES
 from click.testing import CliRunner
 
 from extractor.cli import cli
-from extractor.integrity import check_store
-from extractor.store import SCHEMA_VERSION
+from extractor.store.integrity import check_store
+from extractor.store.schema import SCHEMA_VERSION
 
 
 @pytest.fixture()

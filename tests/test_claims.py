@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.claims import claims
-from extractor.evaluate import CLAIM_FIELDS, field_equal, match_claims
+from extractor.nlp.claims.builder import claims
+from extractor.quality.evaluate import CLAIM_FIELDS, field_equal, match_claims
 
 from .conftest import load_cases
 

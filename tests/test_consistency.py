@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from extractor.consistency import relations, run_checks, shift_period, stated_precision
-from extractor.indicators import catalog
-from extractor.store import load_indicators, open_db
+from extractor.quality.consistency import relations, run_checks, shift_period, stated_precision
+from extractor.nlp.indicators.catalog import catalog
+from extractor.store.write import load_indicators
+from extractor.store.db import open_db
 
 B = 1e9
 
@@ -387,7 +388,7 @@ def test_issue8_many_sources_on_one_figure_are_checked_against_their_median(tmp_
     """2,000 articles stating one indicator, place and period made two million pairwise relations
     (the bench run spent most of its time storing them): beyond a few sources, each figure is
     checked against the median one."""
-    from extractor.consistency import PAIRWISE_UP_TO
+    from extractor.quality.consistency import PAIRWISE_UP_TO
 
     n = PAIRWISE_UP_TO + 12
     rows = [claim(f"k{i}", 4.62e12, "US$4.62 trillion", "trade.total", unit="USD", geo="CN", period="2018",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from extractor.evaluate import Mention, evaluate, match_claims, match_mentions, prf, score_claims
-from extractor.gold import GoldFile, load_dir
+from extractor.quality.evaluate import Mention, evaluate, match_claims, match_mentions, prf, score_claims
+from extractor.quality.gold import GoldFile, load_dir
 
 from .conftest import GOLD
 

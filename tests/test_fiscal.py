@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor import fiscal
+from extractor.nlp.periods import fiscal
 from extractor.rules import RuleFileError
 
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from extractor.cli import cli
-from extractor.gold import check_dir
+from extractor.quality.gold import check_dir
 
 from .conftest import CORPUS, GOLD
 

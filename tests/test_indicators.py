@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.indicators import IndicatorLinker, load_catalog, phrase_words
+from extractor.nlp.indicators.catalog import IndicatorLinker, load_catalog, phrase_words
 from extractor.rules import RuleFileError
 
 

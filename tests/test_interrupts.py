@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.extract import extract
-from extractor.integrity import check_store
+from extractor.run.extract import extract
+from extractor.store.integrity import check_store
 
 from .robustness import EXTRACTOR, ROOT, article_rows, cli_env, run_cli, snapshot, write_corpus
 
@@ -113,9 +113,9 @@ def test_interrupted_run_leaves_whole_articles_and_the_next_run_completes_it(
 def _interrupt_claims_insert(monkeypatch, on_call: int) -> None:
     """Raise KeyboardInterrupt (what Ctrl-C raises) inside write_article, after the article row,
     its sentences and mentions are written and before its claims are: the worst moment."""
-    import extractor.store
+    import extractor.store.write
 
-    real = extractor.store._insert
+    real = extractor.store.write._insert
     calls = {"n": 0}
 
     def insert(db, table, rows, replace=False):
@@ -125,7 +125,7 @@ def _interrupt_claims_insert(monkeypatch, on_call: int) -> None:
                 raise KeyboardInterrupt
         return real(db, table, rows, replace=replace)
 
-    monkeypatch.setattr(extractor.store, "_insert", insert)
+    monkeypatch.setattr(extractor.store.write, "_insert", insert)
 
 
 def test_interrupt_inside_an_article_write_stores_none_of_it(tmp_path: Path, nlp, monkeypatch) -> None:
@@ -160,7 +160,7 @@ def test_issue9_checks_cut_off_by_an_interrupt_run_on_the_next_run(tmp_path: Pat
     articles unchecked for good (a resumed run ended with fewer flags than an uninterrupted one)."""
     import shutil
 
-    import extractor.consistency as consistency
+    import extractor.quality.consistency as consistency
 
     from .conftest import CORPUS
 

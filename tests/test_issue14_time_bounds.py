@@ -18,11 +18,11 @@ from spacy.language import Language
 
 from extractor import settings
 from extractor.cli import cli
-from extractor.extract import extract
-from extractor.integrity import check_store
-from extractor.periods import timexes
-from extractor.quantities import quantities
-from extractor.runner import Item, Limits, blank, process, run_text, sentence_ranges
+from extractor.run.extract import extract
+from extractor.store.integrity import check_store
+from extractor.nlp.periods.component import timexes
+from extractor.nlp.quantities.component import quantities
+from extractor.run.workers import Item, Limits, blank, process, run_text, sentence_ranges
 from extractor.timebound import TimeBound, time_bound
 
 from .robustness import article, write_corpus
@@ -230,7 +230,7 @@ def test_issue14_two_paragraph_article_without_a_date_keeps_its_figures(tmp_path
 
 
 def test_issue14_quantities_answers_the_issue_sentence(nlp_quantities, monkeypatch) -> None:
-    import extractor.pipeline as pipeline
+    import extractor.nlp.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "build", lambda model=None, with_claims=True: nlp_quantities)
     lines = json.dumps({"text": ISSUE_SENTENCE}) + "\n" + json.dumps({"text": "Exports rose 5 percent."}) + "\n"
@@ -241,7 +241,7 @@ def test_issue14_quantities_answers_the_issue_sentence(nlp_quantities, monkeypat
 
 
 def test_issue14_quantities_answers_a_stuck_line_with_an_error_and_goes_on(with_component, monkeypatch) -> None:
-    import extractor.pipeline as pipeline
+    import extractor.nlp.pipeline as pipeline
 
     nlp = with_component("issue14_stuck")
     monkeypatch.setattr(pipeline, "build", lambda model=None, with_claims=True: nlp)
@@ -262,9 +262,9 @@ def test_issue14_quantities_answers_a_stuck_line_with_an_error_and_goes_on(with_
 
 
 def test_issue14_eval_baselines_have_the_article_bound(tmp_path: Path, nlp, monkeypatch) -> None:
-    from extractor import evaluate as ev
-    from extractor.gold import load_dir
-    from extractor.store import open_db
+    from extractor.quality import evaluate as ev
+    from extractor.quality.gold import load_dir
+    from extractor.store.db import open_db
 
     from .conftest import CORPUS, GOLD
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.periods import Period, parse_iso_period, resolve_text, timexes
+from extractor.nlp.periods.iso import Period, parse_iso_period
+
+from extractor.nlp.periods.component import resolve_text, timexes
 
 from .conftest import load_cases
 

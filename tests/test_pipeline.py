@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.pipeline import _DATELINE
+from extractor.nlp.text import DATELINE as _DATELINE
 
 
 @pytest.mark.parametrize("line,is_dateline", [
@@ -23,7 +23,7 @@ def test_dateline(line, is_dateline):
 
 
 def test_issue6_a_dateline_date_is_no_period_of_the_story(nlp):
-    from extractor.claims import claims
+    from extractor.nlp.claims.builder import claims
 
     doc = nlp.make_doc("WUHAN, March 21 -- Hubei province spent 130.5 billion yuan on research and development, "
                        "the provincial statistics bureau said.")

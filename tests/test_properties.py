@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extractor import settings as extractor_settings
-from extractor.corpus import CorpusError, read_article
-from extractor.extract import extract, segments
-from extractor.integrity import check_store
+from extractor.ingest.corpus import CorpusError, read_article
+from extractor.run.extract import extract, segments
+from extractor.store.integrity import check_store
 
 from . import generated_news
 
@@ -147,10 +147,10 @@ def test_issue14_news_like_text_finishes_within_its_bound_and_every_span_holds(n
     punctuation; with and without a publication date) through the whole pipeline, each example
     under the runner's bounds: no component fails or runs out of time on any sentence, and every
     span lies in the text and holds its surface."""
-    from extractor.claims import claims
-    from extractor.periods import timexes
-    from extractor.quantities import quantities
-    from extractor.runner import Limits, run_text
+    from extractor.nlp.claims.builder import claims
+    from extractor.nlp.periods.component import timexes
+    from extractor.nlp.quantities.component import quantities
+    from extractor.run.workers import Limits, run_text
 
     def pick(options):
         return data.draw(st.sampled_from(options))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.body import find_body
-from extractor.corpus import read_article
-from extractor.pubdate import detect, publication_date
+from extractor.ingest.body import find_body
+from extractor.ingest.corpus import read_article
+from extractor.ingest.pubdate import detect, publication_date
 
 from .conftest import CORPUS
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from extractor.quantities import quantities
+from extractor.nlp.quantities.component import quantities
 
 from .conftest import load_cases
 

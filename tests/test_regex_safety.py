@@ -33,7 +33,7 @@ def test_issue14_every_regex_call_site_of_the_package_is_collected(compiled) -> 
 
 
 def test_issue14_collection_holds_patterns_built_from_rule_files(compiled) -> None:
-    from extractor.quantities import lexicon
+    from extractor.nlp.quantities.grammar import lexicon
     from extractor.rules import load_data
 
     patterns = {row["pattern"] for row in compiled}

@@ -15,8 +15,10 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from extractor.cli import cli
-from extractor.report import ARTICLES_DIR, GENERATOR, highlights, page_name, write_report
-from extractor.store import claim_key, open_db, write_article
+from extractor.quality.report import ARTICLES_DIR, GENERATOR, highlights, page_name, write_report
+from extractor.store.schema import claim_key
+from extractor.store.db import open_db
+from extractor.store.write import write_article
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -15,9 +15,9 @@ from spacy.language import Language
 
 from extractor import settings
 from extractor.cli import cli
-from extractor.corpus import CorpusError, decode, find_files, read_article
-from extractor.extract import ExtractionError, extract, segments
-from extractor.integrity import check_store
+from extractor.ingest.corpus import CorpusError, decode, find_files, read_article
+from extractor.run.extract import ExtractionError, extract, segments
+from extractor.store.integrity import check_store
 
 from .robustness import article, snapshot, write_corpus
 
@@ -465,7 +465,7 @@ def test_pipeline_failure_under_strict_names_the_file_and_sentence(tmp_path: Pat
 
 
 def test_failing_row_building_is_one_article_failure(tmp_path: Path, nlp, monkeypatch) -> None:
-    import extractor.extract as ex
+    import extractor.run.extract as ex
 
     real = ex.doc_claims
 
@@ -557,7 +557,7 @@ def test_issue9_claim_builder_ends_on_a_verbless_root(tmp_path: Path, nlp, monke
 
 def test_issue9_long_digit_run_before_a_word_is_not_sent_to_quantulum(tmp_path: Path, nlp, monkeypatch) -> None:
     """A digit run glued to a word once went to quantulum3, whose regex backtracks for hours on it."""
-    from extractor import quantities as q
+    from extractor.nlp.quantities import grammar as q
 
     seen: list[str] = []
     real = q._quantulum_parse

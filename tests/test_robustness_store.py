@@ -17,9 +17,10 @@ from click.testing import CliRunner
 
 from extractor import settings
 from extractor.cli import cli
-from extractor.extract import extract
-from extractor.integrity import check_store
-from extractor.store import SCHEMA_VERSION, StoreError, immediate, migrate_db, open_db
+from extractor.run.extract import extract
+from extractor.store.integrity import check_store
+from extractor.store.schema import SCHEMA_VERSION
+from extractor.store.db import StoreError, immediate, migrate_db, open_db
 
 from .robustness import EXTRACTOR, ROOT, cli_env, snapshot, write_corpus
 
@@ -263,7 +264,7 @@ def test_locked_db_is_written_once_the_lock_is_released(tmp_path: Path, stored: 
 def test_lock_taken_in_the_middle_of_a_run_is_a_store_error(tmp_path: Path, corpus: Path, nlp, monkeypatch) -> None:
     """A lock that outlasts the timeout while articles are written stops the run with a clear
     error (it is not blamed on an article); what was stored before stays."""
-    import extractor.extract as ex
+    import extractor.run.extract as ex
 
     db = tmp_path / "f.db"
     monkeypatch.setattr(settings, "DB_TIMEOUT", 0.5)

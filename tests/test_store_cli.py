@@ -13,8 +13,9 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from extractor.cli import cli
-from extractor.extract import extract
-from extractor.store import SCHEMA_VERSION, TABLES, open_db
+from extractor.run.extract import extract
+from extractor.store.schema import SCHEMA_VERSION, TABLES
+from extractor.store.db import open_db
 
 from .conftest import CORPUS, N_ARTICLES
 

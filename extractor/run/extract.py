@@ -1,0 +1,518 @@
+"""Extraction: corpus files -> spaCy pipeline -> rows -> the SQLite store, one transaction per article.
+
+An article whose content hash and pipeline version are unchanged is skipped; a changed one has its
+rows replaced atomically. Extraction runs over the article body only (see ``body.py``); offsets are
+shifted back into the stored article text, so ``text[start:end]`` equals every stored surface.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import sqlite_utils
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractor.ingest.body import Body, find_body
+from extractor.nlp.claims.builder import claims as doc_claims
+from extractor.ingest.corpus import Article, CorpusError, find_files, iter_articles
+from extractor.nlp.indicators.catalog import catalog
+from extractor.nlp.periods.component import timexes
+from extractor.nlp.pipeline import build, pipeline_version
+from extractor.ingest.pubdate import PubDate, publication_date
+from extractor.run.workers import Item, Outcome, process, process_parallel
+from extractor.nlp.quantities.component import quantities as doc_quantities
+from extractor import settings
+from extractor.settings import model_name
+from extractor.store.db import StoreError, describe_error, immediate, open_db, set_meta
+from extractor.store.schema import claim_key
+from extractor.store.write import load_indicators, record_failure, to_json, unchecked_articles, mark_checked, write_article, failed_files
+
+class ExtractionError(RuntimeError):
+    """An article failed under ``--strict``; the message names the file and the reason."""
+
+
+ENTITY_LABELS = {"ORG", "GPE", "PERSON", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART", "LANGUAGE"}
+
+
+@dataclass
+class Summary:
+    processed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    sentences: int = 0
+    mentions: int = 0
+    claims: int = 0
+    seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    #: (file, what) for each sentence left out of a stored article because the pipeline failed on it
+    left_out: list[tuple[str, str]] = field(default_factory=list)
+    #: ids of the articles stored by this run, and the consistency flags raised on them
+    stored: list[str] = field(default_factory=list)
+    flags: int = 0
+
+    def line(self) -> str:
+        left_out = f", {len(self.left_out)} sentence(s) left out (see failures)" if self.left_out else ""
+        return (
+            f"{self.processed} articles processed, {self.skipped} skipped, {self.failed} failed; "
+            f"{self.sentences} sentences{left_out}, {self.mentions} mentions, {self.claims} claims, "
+            f"{self.flags} flags; {self.seconds:.1f}s"
+        )
+
+
+@dataclass
+class Prepared:
+    article: Article
+    body: Body | None  #: None for an article already stored by this pipeline version (skipped)
+    pubdate: PubDate | None
+    files: list[str]
+
+    @property
+    def current(self) -> bool:
+        return self.body is None
+
+
+# Space characters the model does not read as spaces ("Li\u00a0Jiabao" would be two names). They
+# become plain spaces in the text given to the pipeline, one character for one, so offsets are the
+# same; every stored surface is sliced from the stored text.
+_SPACE_LIKE = str.maketrans({c: " " for c in "\u00a0\u2007\u2009\u202f\u3000"})
+
+
+def processing_text(text: str) -> str:
+    return text.translate(_SPACE_LIKE)
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+_SQLITE_INT = (-(2 ** 63), 2 ** 63 - 1)
+
+
+def _finite(v: Any) -> Any:
+    """A number SQLite can store: None for inf/nan, a float for an int beyond 64 bits."""
+    if isinstance(v, int) and not isinstance(v, bool) and not _SQLITE_INT[0] <= v <= _SQLITE_INT[1]:
+        v = float(v) if abs(v) < 10 ** 308 else math.inf
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def doc_rows(prep: Prepared, docs: Doc | Sequence[tuple[Doc, int]], version: str) -> dict[str, Any]:
+    """Rows of one processed article (offsets into the whole stored text).
+
+    ``docs`` is the body as one Doc, or a long body as its segments: (Doc, offset of the
+    segment in the article text) in text order.
+    """
+    art, body = prep.article, prep.body
+    pieces = [(docs, body.start)] if isinstance(docs, Doc) else list(docs)
+    aid = art.id
+    text = art.text
+    article_row = {
+        "id": aid,
+        "content_hash": art.content_hash,
+        "path": str(art.path),
+        "text": text,
+        "chars": len(text),
+        "encoding": art.encoding,
+        "published": prep.pubdate.value,
+        "published_how": prep.pubdate.how,
+        "published_start": prep.pubdate.start,
+        "published_end": prep.pubdate.end,
+        "url": art.meta.get("url"),
+        "source": art.meta.get("source"),
+        "title": art.meta.get("title"),
+        "body_start": body.start,
+        "body_end": body.end,
+        "pipeline_version": version,
+        "extracted_at": now_iso(),
+    }
+    sentences: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    claims: list[dict[str, Any]] = []
+    para = 0
+    last_end = body.start  # absolute end of the previous sentence
+    idx_base = 0
+    for doc, off in pieces:
+        sent_of_token: dict[int, str] = {}
+        n_sents = 0
+        for n, sent in enumerate(doc.sents):
+            n_sents = n + 1
+            idx = idx_base + n
+            stripped = sent.text.strip()
+            if not stripped:
+                continue
+            lead = len(sent.text) - len(sent.text.lstrip())
+            s = off + sent.start_char + lead
+            e = s + len(stripped)
+            para += text.count("\n", last_end, s) > 0
+            last_end = off + sent.end_char
+            sid = f"{aid}:s{idx}"
+            sentences.append({"id": sid, "article_id": aid, "idx": idx, "paragraph": para, "start": s, "end": e,
+                              "text": text[s:e]})
+            for t in range(sent.start, sent.end):
+                sent_of_token[t] = sid
+        idx_base += n_sents
+        _piece_rows(art, doc, off, sent_of_token, mentions, claims)
+    mentions.sort(key=lambda m: (m["start"], m["end"]))
+    files = [{"path": p, "article_id": aid, "content_hash": art.content_hash} for p in prep.files]
+    return {"article": article_row, "files": files, "sentences": sentences, "mentions": mentions, "claims": claims}
+
+
+def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str], mentions: list[dict[str, Any]],
+                claims: list[dict[str, Any]]) -> None:
+    """Mention and claim rows of one Doc whose text starts at ``off`` in the article text."""
+    aid = art.id
+    text = art.text  # surfaces come from the stored text (the pipeline read exotic spaces as spaces)
+
+    def sid_at(char: int) -> str | None:
+        span = doc.char_span(char, char + 1, alignment_mode="expand")
+        if span is None or not len(span):
+            return None
+        return sent_of_token.get(span.start)
+
+    mention_of_quantity: dict[tuple[int, int], str] = {}
+
+    def add_mention(kind: str, s: int, e: int, origin: str, **fields: Any) -> str:
+        mid = f"{aid}:m{len(mentions)}"
+        row = {
+            "id": mid, "article_id": aid, "sentence_id": sid_at(s), "type": kind, "start": off + s, "end": off + e,
+            "text": text[off + s:off + e], "origin": origin,
+        }
+        row.update({k: _finite(v) for k, v in fields.items()})
+        mentions.append(row)
+        return mid
+
+    for ent in doc.ents:
+        if ent.label_ in ENTITY_LABELS:
+            add_mention(ent.label_, ent.start_char, ent.end_char, "ner", entity_id=ent.kb_id_ or None)
+    for q in doc_quantities(doc):
+        mid = add_mention(
+            q["label"], q["start"], q["end"], "quantity_finder",
+            value=q["value"], unit=q["unit"], low=q["low"], high=q["high"], approx=q["approx"],
+            direction=q["direction"], noun=q["noun"],
+            attrs=to_json({k: q[k] for k in ("currency_inherited", "conversion_of", "cue_start", "approx_start") if q.get(k) is not None and q.get(k) is not False}),
+        )
+        mention_of_quantity[(q["start"], q["end"])] = mid
+    for d in timexes(doc):
+        add_mention("DATE", d["start"], d["end"], "period_resolver", period=d["period"], period_start=d["period_start"],
+                    period_end=d["period_end"], attrs=to_json({"how": d["how"]}))
+
+    for c in doc_claims(doc):
+        ch = c["change"] or {}
+        geo = c["geo"]
+        claims.append({
+            "id": f"{aid}:c{len(claims)}",
+            "claim_key": claim_key(art.content_hash, off + c["start"], off + c["end"], c["value"], c["unit"]),
+            "article_id": aid,
+            "sentence_id": sid_at(c["start"]),
+            "mention_id": mention_of_quantity.get((c["start"], c["end"])),
+            "start": off + c["start"], "end": off + c["end"], "text": text[off + c["start"]:off + c["end"]],
+            "quote": text[off + c["quote_start"]:off + c["quote_end"]],
+            "quote_start": off + c["quote_start"], "quote_end": off + c["quote_end"],
+            "value": _finite(c["value"]), "unit": c["unit"], "measure": c["measure"],
+            "indicator": c["indicator"], "indicator_score": _finite(c["indicator_score"]),
+            "indicator_candidates": to_json(c["indicator_candidates"]),
+            "phrase": text[off + c["phrase_start"]:off + c["phrase_end"]] if c["phrase_start"] is not None else None,
+            "phrase_start": off + c["phrase_start"] if c["phrase_start"] is not None else None,
+            "phrase_end": off + c["phrase_end"] if c["phrase_end"] is not None else None,
+            "geo": to_json(geo) if isinstance(geo, list) else geo, "geo_how": c["geo_how"], "partner": c["partner"],
+            "period": c["period"], "period_start": c["period_start"], "period_end": c["period_end"],
+            "period_how": c["period_how"],
+            "change_value": _finite(ch.get("value")), "change_unit": ch.get("unit"),
+            "change_direction": ch.get("direction"), "change_basis": ch.get("basis"),
+            "approx": c["approx"], "modality": c["modality"], "source": c["source"], "source_how": c["source_how"],
+            "confidence": _finite(c["confidence"]),
+        })
+
+
+_PARAGRAPH_END = re.compile(r"\n")
+_SENTENCE_END = re.compile(r"[.!?;。！？；][\"'”’)\]]*\s+")
+_SPACE = re.compile(r"\s+")
+
+
+def segments(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into ranges of at most ``limit`` characters (whitespace-only ones
+    dropped): at a line break if one falls in the last three quarters of the window, else after a
+    sentence end, else at a space, else (one enormous token) anywhere."""
+    out: list[tuple[int, int]] = []
+    a = start
+    while end - a > limit:
+        window = text[a:a + limit]
+        cut = limit
+        for pattern in (_PARAGRAPH_END, _SENTENCE_END, _SPACE):
+            last = None
+            for last in pattern.finditer(window, limit // 4):
+                pass
+            if last is not None:
+                cut = last.end()
+                break
+        out.append((a, a + cut))
+        a += cut
+    out.append((a, end))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def prepare(articles: Iterable[Article],
+            on_error: Callable[[Article, str], None] | None = None,
+            is_current: Callable[[Article], bool] | None = None) -> list[Prepared]:
+    """Body, publication date, and one entry per distinct content (other names become aliases).
+
+    An article that cannot be prepared (body too long for the pipeline, an id already taken by a
+    file with other text) is passed to ``on_error`` with the reason; without ``on_error`` the
+    error is raised. An article ``is_current`` says is stored already is not prepared (finding a
+    body is most of the cost of a re-run).
+    """
+    by_hash: dict[str, Prepared] = {}
+    by_id: dict[str, Prepared] = {}
+    out = []
+    for art in articles:
+        if art.content_hash in by_hash:
+            by_hash[art.content_hash].files.append(str(art.path))
+            by_hash[art.content_hash].article.aliases.append(art.id)
+            continue
+        if is_current is not None and is_current(art):
+            prep = Prepared(art, None, None, [str(art.path)])
+            by_hash[art.content_hash] = prep
+            by_id[art.id] = prep
+            out.append(prep)
+            continue
+        try:
+            if art.id in by_id:
+                raise ExtractionError(
+                    f"{art.path}: article id {art.id!r} is also the id of {by_id[art.id].article.path}, which has "
+                    "other text; rename one of the files"
+                )
+            body = find_body(art.text)
+            if body.end - body.start > settings.MAX_CHARS:
+                raise ExtractionError(
+                    f"{art.path}: article body too long ({body.end - body.start:,} characters; the limit is "
+                    f"{settings.MAX_CHARS:,}, set EXTRACTOR_MAX_CHARS to raise it)"
+                )
+            pub = publication_date(art.text, art.meta, body.span)
+        except Exception as exc:
+            if on_error is None:
+                raise
+            on_error(art, str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}")
+            continue
+        prep = Prepared(art, body, pub, [str(art.path)])
+        by_hash[art.content_hash] = prep
+        by_id[art.id] = prep
+        out.append(prep)
+    return out
+
+
+def _needs_work(db: sqlite_utils.Database, article: Article, version: str, force: bool) -> bool:
+    if force:
+        return True
+    row = db.execute(
+        "select content_hash, pipeline_version from articles where id = ?", [article.id]
+    ).fetchone()
+    if row is None:
+        # the same content stored under another name: nothing to extract, record the file
+        other = db.execute(
+            "select id from articles where content_hash = ? and pipeline_version = ?", [article.content_hash, version]
+        ).fetchone()
+        return other is None
+    return row[0] != article.content_hash or row[1] != version
+
+
+def extract(
+    paths: Iterable[str | Path],
+    db_path: str | Path,
+    *,
+    workers: int = 1,
+    force: bool = False,
+    strict: bool = False,
+    model: str | None = None,
+    nlp: Language | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> Summary:
+    """Extract the articles under ``paths`` into the store at ``db_path``.
+
+    A bad article is recorded (summary and ``failures`` table) and the others go on; with
+    ``strict`` the first one raises (CorpusError or ExtractionError). Problems with the paths
+    themselves raise CorpusError before the store is touched; problems with the store raise
+    StoreError.
+    """
+    t0 = time.perf_counter()
+    summary = Summary()
+    files = find_files(paths)
+    db = open_db(db_path)
+    try:
+        _extract(db, db_path, files, summary, workers=workers, force=force, strict=strict, model=model, nlp=nlp,
+                 progress=progress, on_total=on_total)
+        pending = sorted(set(summary.stored) | set(unchecked_articles(db)))
+        if pending:
+            from extractor.quality.consistency import run_checks
+
+            summary.flags = len(run_checks(db, pending))
+            mark_checked(db, pending)
+    except sqlite3.Error as exc:
+        raise describe_error(db_path, exc) from exc
+    finally:
+        db.conn.close()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _extract(db: sqlite_utils.Database, db_path: str | Path, files: list[Path], summary: Summary, *, workers: int,
+             force: bool, strict: bool, model: str | None, nlp: Language | None,
+             progress: Callable[[int], None] | None, on_total: Callable[[int], None] | None) -> None:
+    version = pipeline_version(model)
+    with immediate(db):
+        set_meta(db, "pipeline_version", version)
+        set_meta(db, "model", model or model_name())
+        load_indicators(db, [i.row() for i in catalog()])
+
+    good: list[Article] = []
+    for item in iter_articles(files):
+        if isinstance(item, CorpusError):
+            path = str(getattr(item, "path", "?"))
+            _record(db, summary, path, str(item))
+            if strict:
+                raise item
+            continue
+        good.append(item)
+
+    def unprepared(art: Article, reason: str) -> None:
+        _record(db, summary, str(art.path), reason)
+        if strict:
+            raise ExtractionError(reason)
+
+    preps = prepare(good, on_error=unprepared, is_current=lambda art: not _needs_work(db, art, version, force))
+    todo = [p for p in preps if not p.current]
+    current = [p for p in preps if p.current]
+    summary.skipped += len(current)
+    _record_files(db, current)
+    if on_total:
+        on_total(len(todo))
+    if todo:
+        nlp = nlp or build(model)
+        _run(nlp, todo, db, db_path, version, workers, summary, strict, progress)
+
+
+def _record(db: sqlite_utils.Database, summary: Summary, path: str, reason: str) -> None:
+    summary.failed += 1
+    summary.failures.append((path, reason))
+    record_failure(db, path, reason, now_iso())
+
+
+def _record_files(db: sqlite_utils.Database, preps: list[Prepared]) -> None:
+    """Unchanged articles: record every name they were found under against the stored article,
+    in one transaction (a re-run of a large corpus writes almost nothing)."""
+    rows = []
+    for prep in preps:
+        row = db.execute("select id from articles where content_hash = ?", [prep.article.content_hash]).fetchone()
+        if row is None:
+            continue
+        known = {r[0] for r in db.execute("select path from article_files where article_id = ?", [row[0]])}
+        rows.extend({"path": f, "article_id": row[0], "content_hash": prep.article.content_hash}
+                    for f in prep.files if f not in known)
+    failed = failed_files(db)
+    stale = [f for prep in preps for f in prep.files if f in failed]
+    if not rows and not stale:
+        return
+    with immediate(db):
+        for r in rows:
+            db["article_files"].upsert(r, pk="path")
+        for f in stale:
+            db.execute("delete from failures where path = ? and article_id is null", [f])
+
+
+def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path: str | Path, version: str,
+         workers: int, summary: Summary, strict: bool, progress: Callable[[int], None] | None) -> None:
+    """Run the pipeline over the articles' bodies and store each article in its own transaction.
+
+    Long bodies are split into segments (``segments``); an article is stored once all its
+    segments are processed, and fails as a whole if one of them fails. A sentence the pipeline
+    is stuck on or fails on is left out (``runner.py``) and recorded in ``failures``.
+    """
+    pieces: list[tuple[int, int, int]] = []  # (article index, start, end in the article text)
+    counts: list[int] = []
+    for i, p in enumerate(todo):
+        segs = segments(p.article.text, p.body.start, p.body.end, settings.SEGMENT_CHARS)
+        counts.append(len(segs))
+        pieces.extend((i, s, e) for s, e in segs)
+
+    items = (Item(k, processing_text(todo[i].article.text[s:e]), todo[i].pubdate.value)
+             for k, (i, s, e) in enumerate(pieces))
+    outcomes = process(nlp, items) if workers <= 1 else process_parallel(nlp, items, workers)
+
+    def finish(i: int, done: list[tuple[Outcome, int]]) -> None:
+        prep = todo[i]
+        error = next((o.error for o, _ in done if o.doc is None), None)
+        left_out = _skipped_rows(prep, done)
+        if error is None and left_out and strict:
+            error = _describe_left_out(left_out[0])
+        if error is not None or len(done) < counts[i]:
+            _failed(db, summary, prep, error or "the pipeline dropped the article", strict)
+        else:
+            try:
+                rows = doc_rows(prep, [(o.doc, off) for o, off in done], version)
+                rows["failures"] = left_out
+                write_article(db, rows)
+            except (sqlite3.OperationalError, StoreError) as e:
+                # the store itself is at fault (locked, read-only, disk full): no article can be stored
+                raise (e if isinstance(e, StoreError) else describe_error(db_path, e)) from e
+            except Exception as e:  # one bad article never stops the others
+                _failed(db, summary, prep, f"{type(e).__name__}: {e}", strict)
+            else:
+                summary.processed += 1
+                summary.stored.append(prep.article.id)
+                summary.sentences += len(rows["sentences"])
+                summary.mentions += len(rows["mentions"])
+                summary.claims += len(rows["claims"])
+                summary.left_out.extend((r["path"], _describe_left_out(r)) for r in left_out)
+        if progress:
+            progress(1)
+
+    current: list[tuple[Outcome, int]] = []
+    article = 0
+    for outcome in outcomes:
+        i, s, _ = pieces[outcome.key]
+        current.append((outcome, s))
+        if len(current) == counts[i]:
+            finish(i, current)
+            current = []
+            article = i + 1
+    while article < len(todo):  # only if the outcomes ended early
+        finish(article, current)
+        current = []
+        article += 1
+
+
+def _describe_left_out(row: dict[str, Any]) -> str:
+    text = row["text"] if len(row["text"]) <= 70 else row["text"][:67] + "..."
+    return f"sentence at {row['start']}-{row['end']} ({text!r}) left out: {row['reason']}"
+
+
+def _skipped_rows(prep: Prepared, done: list[tuple[Outcome, int]]) -> list[dict[str, Any]]:
+    """``failures`` rows for the sentences left out of a stored article (offsets into its text)."""
+    art = prep.article
+    at = now_iso()
+    rows = []
+    for outcome, off in done:
+        for k in outcome.skipped:
+            s, e = off + k.start, off + k.end
+            rows.append({"path": prep.files[0], "article_id": art.id, "component": k.component, "start": s, "end": e,
+                         "text": art.text[s:e], "reason": k.reason, "at": at})
+    return rows
+
+
+def _failed(db: sqlite_utils.Database, summary: Summary, prep: Prepared, reason: str, strict: bool) -> None:
+    """One article failed: counted once, recorded under each of its file names."""
+    summary.failed += 1
+    for f in prep.files:
+        summary.failures.append((f, reason))
+        record_failure(db, f, reason, now_iso())
+    if strict:
+        raise ExtractionError(f"{prep.files[0]}: {reason}")

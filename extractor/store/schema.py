@@ -1,0 +1,110 @@
+"""The store's schema: tables, indexes, full-text indexes and the schema version.
+
+Every span row keeps character offsets into ``articles.text``; ``text[start:end]`` equals its
+stored surface. Claims are keyed by ``claim_key``, a digest of the article's content hash, the
+value span and the value, so audit verdicts (``audits.claim_key``) survive re-extraction even
+though claim rows are replaced; ``audits`` has no foreign key to ``claims`` for that reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+SCHEMA_VERSION = 2
+
+
+def claim_key(content_hash: str, start: int, end: int, value: Any, unit: Any) -> str:
+    raw = f"{content_hash}:{start}:{end}:{value!r}:{unit}"
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:20]
+
+
+TABLES: dict[str, dict] = {
+    "meta": dict(columns={"key": str, "value": str}, pk="key"),
+    "articles": dict(
+        columns={
+            "id": str, "content_hash": str, "path": str, "text": str, "chars": int, "encoding": str,
+            "published": str, "published_how": str, "published_start": int, "published_end": int,
+            "url": str, "source": str, "title": str, "body_start": int, "body_end": int,
+            "pipeline_version": str, "extracted_at": str,
+        },
+        pk="id",
+        not_null={"content_hash", "text"},
+    ),
+    "article_files": dict(
+        columns={"path": str, "article_id": str, "content_hash": str},
+        pk="path",
+        foreign_keys=[("article_id", "articles", "id")],
+    ),
+    "sentences": dict(
+        columns={"id": str, "article_id": str, "idx": int, "paragraph": int, "start": int, "end": int, "text": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    ),
+    "mentions": dict(
+        columns={
+            "id": str, "article_id": str, "sentence_id": str, "type": str, "start": int, "end": int,
+            "text": str, "value": float, "unit": str, "low": float, "high": float, "approx": str,
+            "direction": str, "noun": str, "period": str, "period_start": str, "period_end": str,
+            "entity_id": str, "origin": str, "attrs": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("sentence_id", "sentences", "id")],
+    ),
+    "indicators": dict(
+        columns={"id": str, "name": str, "aliases": str, "wdi": str, "units": str, "measures": str, "description": str},
+        pk="id",
+    ),
+    "claims": dict(
+        columns={
+            "id": str, "claim_key": str, "article_id": str, "sentence_id": str, "mention_id": str,
+            "start": int, "end": int, "text": str, "quote": str, "quote_start": int, "quote_end": int,
+            "value": float, "unit": str, "measure": str, "indicator": str, "indicator_score": float,
+            "indicator_candidates": str, "phrase": str, "phrase_start": int, "phrase_end": int,
+            "geo": str, "geo_how": str, "partner": str, "period": str, "period_start": str, "period_end": str,
+            "period_how": str, "change_value": float, "change_unit": str, "change_direction": str,
+            "change_basis": str, "approx": str, "modality": str, "source": str, "source_how": str,
+            "confidence": float,
+        },
+        pk="id",
+        foreign_keys=[
+            ("article_id", "articles", "id"), ("sentence_id", "sentences", "id"),
+            ("mention_id", "mentions", "id"), ("indicator", "indicators", "id"),
+        ],
+    ),
+    "audits": dict(
+        columns={
+            "id": int, "claim_key": str, "article_id": str, "verdict": str, "fields": str, "note": str,
+            "reviewer": str, "created_at": str,
+        },
+        pk="id",
+    ),
+    "flags": dict(
+        columns={
+            "id": int, "claim_key": str, "article_id": str, "check": str, "message": str,
+            "expected": float, "actual": float, "tolerance": float, "related": str, "created_at": str,
+        },
+        pk="id",
+    ),
+    # a file that could not be extracted (article_id null), or a sentence of a stored article that
+    # the pipeline failed on and left out (article_id, component, start/end/text), issue 14
+    "failures": dict(
+        columns={"id": int, "path": str, "article_id": str, "component": str, "start": int, "end": int, "text": str,
+                 "reason": str, "at": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    ),
+}
+
+INDEXES = {
+    "articles": [["content_hash"]],
+    "article_files": [["article_id"]],
+    "sentences": [["article_id"]],
+    "mentions": [["article_id"], ["sentence_id"], ["type"]],
+    "claims": [["article_id"], ["sentence_id"], ["mention_id"], ["indicator"], ["claim_key"], ["geo", "period"]],
+    "audits": [["claim_key"], ["article_id"]],
+    "flags": [["claim_key"], ["article_id"]],
+    "failures": [["path"], ["article_id"]],
+}
+
+FTS = {"sentences": ["text"], "claims": ["quote", "phrase", "indicator", "source"]}
