@@ -68,6 +68,9 @@ def load_text(text: str, name: str = "<string>") -> Any:
     try:
         if name.endswith(".json"):
             return json.loads(text, object_pairs_hook=_reject_duplicates)
+        if name.endswith(".jsonl"):
+            return [json.loads(line, object_pairs_hook=_reject_duplicates)
+                    for line in text.splitlines() if line.strip() and not line.lstrip().startswith("//")]
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a safe loader subclass
     except (yaml.YAMLError, ValueError) as exc:
         raise RuleFileError(f"{name}: {exc}") from exc
@@ -84,15 +87,16 @@ def load_file(path: str | Path) -> Any:
 
 @lru_cache(maxsize=None)
 def load_data(name: str) -> Any:
-    """Load a packaged data file by name (``"currencies.yaml"``); cached."""
+    """Load a packaged data file by its path under ``extractor/data`` (``"currencies.yaml"``,
+    ``"claims/words.yaml"``); cached."""
     return load_file(DATA_DIR / name)
 
 
 def data_digest() -> str:
     """A digest of every packaged data file: part of the pipeline version."""
     h = hashlib.sha256()
-    for path in sorted(DATA_DIR.glob("*")):
+    for path in sorted(DATA_DIR.rglob("*")):
         if path.is_file():
-            h.update(path.name.encode())
+            h.update(path.relative_to(DATA_DIR).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:12]

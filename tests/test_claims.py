@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.nlp.claims.builder import claims
+from extractor.nlp.claims.component import claim_dicts as claims
 from extractor.quality.evaluate import CLAIM_FIELDS, field_equal, match_claims
 
 from .conftest import load_cases

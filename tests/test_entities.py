@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.nlp.entities.component import titled_name_start, titles
+from extractor.nlp.entities.gazetteer import titled_name_start, titles
 
 
 @pytest.mark.parametrize(

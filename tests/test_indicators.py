@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.nlp.indicators.catalog import IndicatorLinker, load_catalog, phrase_words
+from extractor.nlp.indicators.catalog import load_catalog
+from extractor.nlp.indicators.linker import IndicatorLinker
+from extractor.nlp.indicators.words import phrase_words
 from extractor.rules import RuleFileError
 
 

@@ -23,7 +23,7 @@ def test_dateline(line, is_dateline):
 
 
 def test_issue6_a_dateline_date_is_no_period_of_the_story(nlp):
-    from extractor.nlp.claims.builder import claims
+    from extractor.nlp.claims.component import claim_dicts as claims
 
     doc = nlp.make_doc("WUHAN, March 21 -- Hubei province spent 130.5 billion yuan on research and development, "
                        "the provincial statistics bureau said.")

@@ -147,7 +147,7 @@ def test_issue14_news_like_text_finishes_within_its_bound_and_every_span_holds(n
     punctuation; with and without a publication date) through the whole pipeline, each example
     under the runner's bounds: no component fails or runs out of time on any sentence, and every
     span lies in the text and holds its surface."""
-    from extractor.nlp.claims.builder import claims
+    from extractor.nlp.claims.component import claim_dicts as claims
     from extractor.nlp.periods.component import timexes
     from extractor.nlp.quantities.component import quantities
     from extractor.run.workers import Limits, run_text

@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor import __version__
-from extractor.nlp.claims import builder as _claims  # noqa: F401  (registers claim_builder)
+from extractor.nlp.claims import component as _claims  # noqa: F401  (registers claim_builder)
 from extractor.nlp.entities import component as _entities  # noqa: F401  (registers entity_gazetteer, entity_normalizer)
 from extractor.nlp.periods import component as _periods  # noqa: F401  (registers period_resolver)
 from extractor.nlp.quantities import component as _quantities  # noqa: F401  (registers quantity_finder)
@@ -96,12 +96,12 @@ def build(model: str | None = None, *, with_claims: bool = True) -> Language:
         ) from exc
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("paragraph_breaks", before="parser")
-    nlp.add_pipe("entity_gazetteer", after="ner")
-    nlp.add_pipe("entity_normalizer")
+    nlp.add_pipe("entity_gazetteer", after="ner").initialize(nlp=nlp)
+    nlp.add_pipe("entity_normalizer").initialize(nlp=nlp)
     nlp.add_pipe("quantity_finder")
     nlp.add_pipe("period_resolver")
     if with_claims:
-        nlp.add_pipe("claim_builder")
+        nlp.add_pipe("claim_builder").initialize(nlp=nlp)
     return nlp
 
 

@@ -639,11 +639,14 @@ def render_claim(db: sqlite_utils.Database, claim: dict, *, color: bool = True) 
            "geo": f"from {claim.get('geo_how')}", "period": f"from {claim.get('period_how')}; "
            f"{claim.get('period_start')}..{claim.get('period_end')}", "source": f"from {claim.get('source_how')}",
            "value": f"as {claim.get('text')!r}: {human(claim['value'], claim['unit'], claim['approx'])}"}
+    rules = json.loads(claim.get("how") or "{}")  # field -> the rule that decided it
     lines.append("fields:")
     for f in CLAIM_FIELDS:
         v = g[f]
         shown = "-" if v is None else (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
         extra = f"  ({how[f]})" if f in how and v is not None else ""
+        if rules.get(f):
+            extra += f"  [rule {rules[f]}]"
         if f in fixed:
             fv = fixed[f]
             fshown = "null" if fv is None else (json.dumps(fv, ensure_ascii=False) if isinstance(fv, (dict, list)) else str(fv))
@@ -651,7 +654,7 @@ def render_claim(db: sqlite_utils.Database, claim: dict, *, color: bool = True) 
             extra += click.style(arrow, fg="yellow", bold=True) if color else arrow
         lines.append(f"  {f:10} {shown}{extra}")
     lines.append(f"  {'start/end':10} {g['start']}-{g['end']} (quote); value at {claim['start']}-{claim['end']}")
-    lines.append(f"  {'phrase':10} {claim.get('phrase') or '-'}")
+    lines.append(f"  {'phrase':10} {claim.get('phrase') or '-'}" + (f"  [rule {rules['phrase']}]" if rules.get("phrase") else ""))
 
     flags = flags_for(db, claim["claim_key"])
     lines.append(f"flags: {len(flags) or 'none'}")

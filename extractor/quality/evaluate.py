@@ -21,11 +21,13 @@ from typing import Any, Iterable
 
 from extractor import settings
 from extractor.quality.gold import GoldFile
+from extractor.schema import SCORED_FIELDS
 from extractor.timebound import TimeBound, time_bound
 
 QUANTITY_TYPES = ("MONEY", "PERCENT", "QUANTITY")
 MENTION_TYPES = ("MONEY", "PERCENT", "QUANTITY", "DATE", "ORG", "GPE", "PERSON")
-CLAIM_FIELDS = ("measure", "indicator", "geo", "partner", "period", "change", "approx", "modality", "source")
+#: the fields scored on a matched claim (a match already agrees on value and unit)
+CLAIM_FIELDS = SCORED_FIELDS
 FULL_FIELDS = ("indicator", "geo", "period", "change")
 
 

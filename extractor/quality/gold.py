@@ -12,9 +12,10 @@ from typing import Any
 import pycountry
 
 from extractor.nlp.indicators.catalog import catalog_ids
+from extractor.schema import GOLD_FIELDS
 
-CLAIM_FIELDS = ["quote", "value", "unit", "measure", "indicator", "geo", "partner", "period", "change", "approx",
-                "modality", "source"]
+#: the fields a gold claim has (GOLD_GUIDE.md)
+CLAIM_FIELDS = list(GOLD_FIELDS)
 MEASURES = {"level", "growth", "share", "count", "ratio", "price"}
 APPROX = {None, "about", "more_than", "less_than", "nearly", "at_least", "up_to"}
 MODALITY = {"reported", "target", "forecast"}

@@ -8,7 +8,6 @@ shifted back into the stored article text, so ``text[start:end]`` equals every s
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import re
 import sqlite3
 import time
@@ -21,7 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor.ingest.body import Body, find_body
-from extractor.nlp.claims.builder import claims as doc_claims
+from extractor.nlp.claims.component import claims as doc_claims
 from extractor.ingest.corpus import Article, CorpusError, find_files, iter_articles
 from extractor.nlp.indicators.catalog import catalog
 from extractor.nlp.periods.component import timexes
@@ -33,7 +32,8 @@ from extractor import settings
 from extractor.settings import model_name
 from extractor.store.db import StoreError, describe_error, immediate, open_db, set_meta
 from extractor.store.schema import claim_key
-from extractor.store.write import load_indicators, record_failure, to_json, unchecked_articles, mark_checked, write_article, failed_files
+from extractor.store.records import claim_row, finite, to_json
+from extractor.store.write import failed_files, load_indicators, mark_checked, record_failure, unchecked_articles, write_article
 
 class ExtractionError(RuntimeError):
     """An article failed under ``--strict``; the message names the file and the reason."""
@@ -91,18 +91,6 @@ def processing_text(text: str) -> str:
 
 def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-_SQLITE_INT = (-(2 ** 63), 2 ** 63 - 1)
-
-
-def _finite(v: Any) -> Any:
-    """A number SQLite can store: None for inf/nan, a float for an int beyond 64 bits."""
-    if isinstance(v, int) and not isinstance(v, bool) and not _SQLITE_INT[0] <= v <= _SQLITE_INT[1]:
-        v = float(v) if abs(v) < 10 ** 308 else math.inf
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 def doc_rows(prep: Prepared, docs: Doc | Sequence[tuple[Doc, int]], version: str) -> dict[str, Any]:
@@ -186,7 +174,7 @@ def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str],
             "id": mid, "article_id": aid, "sentence_id": sid_at(s), "type": kind, "start": off + s, "end": off + e,
             "text": text[off + s:off + e], "origin": origin,
         }
-        row.update({k: _finite(v) for k, v in fields.items()})
+        row.update({k: finite(v) for k, v in fields.items()})
         mentions.append(row)
         return mid
 
@@ -206,31 +194,11 @@ def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str],
                     period_end=d["period_end"], attrs=to_json({"how": d["how"]}))
 
     for c in doc_claims(doc):
-        ch = c["change"] or {}
-        geo = c["geo"]
-        claims.append({
-            "id": f"{aid}:c{len(claims)}",
-            "claim_key": claim_key(art.content_hash, off + c["start"], off + c["end"], c["value"], c["unit"]),
-            "article_id": aid,
-            "sentence_id": sid_at(c["start"]),
-            "mention_id": mention_of_quantity.get((c["start"], c["end"])),
-            "start": off + c["start"], "end": off + c["end"], "text": text[off + c["start"]:off + c["end"]],
-            "quote": text[off + c["quote_start"]:off + c["quote_end"]],
-            "quote_start": off + c["quote_start"], "quote_end": off + c["quote_end"],
-            "value": _finite(c["value"]), "unit": c["unit"], "measure": c["measure"],
-            "indicator": c["indicator"], "indicator_score": _finite(c["indicator_score"]),
-            "indicator_candidates": to_json(c["indicator_candidates"]),
-            "phrase": text[off + c["phrase_start"]:off + c["phrase_end"]] if c["phrase_start"] is not None else None,
-            "phrase_start": off + c["phrase_start"] if c["phrase_start"] is not None else None,
-            "phrase_end": off + c["phrase_end"] if c["phrase_end"] is not None else None,
-            "geo": to_json(geo) if isinstance(geo, list) else geo, "geo_how": c["geo_how"], "partner": c["partner"],
-            "period": c["period"], "period_start": c["period_start"], "period_end": c["period_end"],
-            "period_how": c["period_how"],
-            "change_value": _finite(ch.get("value")), "change_unit": ch.get("unit"),
-            "change_direction": ch.get("direction"), "change_basis": ch.get("basis"),
-            "approx": c["approx"], "modality": c["modality"], "source": c["source"], "source_how": c["source_how"],
-            "confidence": _finite(c["confidence"]),
-        })
+        claims.append(claim_row(
+            c, text, off, id=f"{aid}:c{len(claims)}",
+            claim_key=claim_key(art.content_hash, off + c.start, off + c.end, c.value, c.unit),
+            article_id=aid, sentence_id=sid_at(c.start), mention_id=mention_of_quantity.get((c.start, c.end)),
+        ))
 
 
 _PARAGRAPH_END = re.compile(r"\n")

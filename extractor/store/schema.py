@@ -1,6 +1,7 @@
 """The store's schema: tables, indexes, full-text indexes and the schema version.
 
-Every span row keeps character offsets into ``articles.text``; ``text[start:end]`` equals its
+The columns of ``claims`` and ``mentions`` are those of :class:`extractor.schema.Claim` and
+:class:`extractor.schema.Mention`. Every span row keeps character offsets into ``articles.text``; ``text[start:end]`` equals its
 stored surface. Claims are keyed by ``claim_key``, a digest of the article's content hash, the
 value span and the value, so audit verdicts (``audits.claim_key``) survive re-extraction even
 though claim rows are replaced; ``audits`` has no foreign key to ``claims`` for that reason.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+
+from extractor.schema import Claim, Mention, columns
 
 SCHEMA_VERSION = 2
 
@@ -42,12 +45,7 @@ TABLES: dict[str, dict] = {
         foreign_keys=[("article_id", "articles", "id")],
     ),
     "mentions": dict(
-        columns={
-            "id": str, "article_id": str, "sentence_id": str, "type": str, "start": int, "end": int,
-            "text": str, "value": float, "unit": str, "low": float, "high": float, "approx": str,
-            "direction": str, "noun": str, "period": str, "period_start": str, "period_end": str,
-            "entity_id": str, "origin": str, "attrs": str,
-        },
+        columns={"id": str, "article_id": str, "sentence_id": str, **columns(Mention)},
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("sentence_id", "sentences", "id")],
     ),
@@ -56,16 +54,8 @@ TABLES: dict[str, dict] = {
         pk="id",
     ),
     "claims": dict(
-        columns={
-            "id": str, "claim_key": str, "article_id": str, "sentence_id": str, "mention_id": str,
-            "start": int, "end": int, "text": str, "quote": str, "quote_start": int, "quote_end": int,
-            "value": float, "unit": str, "measure": str, "indicator": str, "indicator_score": float,
-            "indicator_candidates": str, "phrase": str, "phrase_start": int, "phrase_end": int,
-            "geo": str, "geo_how": str, "partner": str, "period": str, "period_start": str, "period_end": str,
-            "period_how": str, "change_value": float, "change_unit": str, "change_direction": str,
-            "change_basis": str, "approx": str, "modality": str, "source": str, "source_how": str,
-            "confidence": float,
-        },
+        columns={"id": str, "claim_key": str, "article_id": str, "sentence_id": str, "mention_id": str,
+                 **columns(Claim)},
         pk="id",
         foreign_keys=[
             ("article_id", "articles", "id"), ("sentence_id", "sentences", "id"),

@@ -10,10 +10,6 @@ import sqlite_utils
 from extractor.store.db import immediate
 
 
-def to_json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def delete_article_rows(db: sqlite_utils.Database, article_id: str) -> None:
     for table in ("claims", "mentions", "sentences", "failures"):
         db.execute(f"delete from [{table}] where article_id = ?", [article_id])
