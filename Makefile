@@ -9,7 +9,7 @@ DB     ?= data/facts.db
 CORPUS ?= corpus
 GOLD   ?= gold
 
-.PHONY: install extract test eval bench report browse check clean
+.PHONY: install extract test test-fast eval bench report browse check clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 not found (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -28,6 +28,11 @@ extract: $(STAMP)
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+# the suite without the slow system tests (processes, browser, benchmark): for a quick check while
+# working; `make test` runs everything
+test-fast: $(STAMP)
+	@$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 eval: $(STAMP)
 	@mkdir -p data

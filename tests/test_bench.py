@@ -18,6 +18,8 @@ from extractor.ingest.corpus import content_hash, read_article
 
 from .conftest import CORPUS
 
+pytestmark = pytest.mark.slow
+
 ARTICLES = 12
 
 

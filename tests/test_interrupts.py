@@ -17,6 +17,8 @@ from extractor.store.integrity import check_store
 
 from .robustness import EXTRACTOR, ROOT, article_rows, cli_env, run_cli, snapshot, write_corpus
 
+pytestmark = pytest.mark.slow
+
 N_ARTICLES = 40
 #: articles stored before the signal is sent
 AFTER = 3

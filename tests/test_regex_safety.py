@@ -17,6 +17,8 @@ import pytest
 
 from . import regex_safety as rs
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory) -> list[dict]:

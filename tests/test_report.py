@@ -266,6 +266,7 @@ def test_report_command_and_stale_pages(corpus_db, tmp_path):
     assert "Example" in CliRunner().invoke(cli, ["report", "--help"]).output
 
 
+@pytest.mark.slow
 def test_highlights_render_in_headless_chromium(corpus_report, store, tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium (apt-get install chromium)")

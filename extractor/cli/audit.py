@@ -14,9 +14,10 @@ from typing import Any
 import click
 import sqlite_utils
 
+from extractor.cli.options import db_option
+
 #: options shared by the verdict commands
-_DB = click.option("--db", "db_path", required=True, type=click.Path(exists=True, dir_okay=False),
-                   help="The SQLite store (written by `extractor extract`).")
+_DB = db_option()
 
 
 def _open(db_path: str) -> sqlite_utils.Database:
@@ -31,8 +32,8 @@ def _open(db_path: str) -> sqlite_utils.Database:
 
 def _run(fn, *args: Any, **kwargs: Any) -> Any:
     """Call fn, turning an AuditError into a clean command-line error."""
-    from extractor.quality.audit import AuditError
     from extractor.cli.errors import CliError
+    from extractor.quality.audit import AuditError
 
     try:
         return fn(*args, **kwargs)

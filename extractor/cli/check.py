@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import click
 
+from extractor.cli.options import db_option
+
 #: problems printed before the rest are summarised as a count
 MAX_LISTED = 200
 
 
 @click.command("check")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False), help="SQLite store to verify.")
+@db_option("SQLite store to verify.", exists=False)
 def check(db_path: str) -> None:
     """Verify a store: SQLite's integrity check, foreign keys, the schema version, and that every
     stored span's offsets hold its surface in the article text. Exits 1 and lists the problems
@@ -33,7 +35,7 @@ def check(db_path: str) -> None:
 
 
 @click.command("migrate")
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False), help="SQLite store to upgrade.")
+@db_option("SQLite store to upgrade.", exists=False)
 def migrate(db_path: str) -> None:
     """Upgrade a store written by an older extractor to the current schema, in place and in one
     transaction (tables and columns are added; no row is changed).

@@ -28,10 +28,10 @@ def eval_cmd(corpus, gold_dir, db_path, json_path, no_baselines) -> None:
     """
     import tempfile
 
-    from extractor.quality.evaluate import evaluate, render
-    from extractor.run.extract import extract as run
-    from extractor.quality.gold import GoldError, load_dir
     from extractor.nlp.pipeline import build
+    from extractor.quality.evaluate import evaluate, render
+    from extractor.quality.gold import GoldError, load_dir
+    from extractor.run.extract import extract as run
     from extractor.store.db import open_db
 
     try:

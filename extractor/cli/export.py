@@ -7,12 +7,13 @@ import json
 import click
 
 from extractor.cli.errors import fail
+from extractor.cli.options import db_option
 from extractor.store.db import StoreError
 from extractor.store.records import EXPORT_FIELDS, claim_records
 
 
 @click.command()
-@click.option("--db", "db_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@db_option()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default="-", help="File to write (default stdout).")
 def export(db_path, fmt, out_path) -> None:

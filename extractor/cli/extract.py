@@ -7,13 +7,14 @@ import sys
 import click
 
 from extractor.cli.errors import fail
+from extractor.cli.options import db_option
 from extractor.ingest.corpus import CorpusError
 from extractor.store.db import StoreError
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False), help="SQLite store to write.")
+@db_option("SQLite store to write.", exists=False)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes (spaCy multiprocessing).")
 @click.option("--force", is_flag=True, help="Re-extract every article, changed or not.")
 @click.option("--strict", is_flag=True, help="Stop at the first article that fails.")
@@ -28,9 +29,9 @@ def extract(paths, db_path, workers, force, strict, model, quiet) -> None:
     """
     from tqdm import tqdm
 
+    from extractor.nlp.pipeline import ModelNotInstalled
     from extractor.run.extract import ExtractionError
     from extractor.run.extract import extract as run
-    from extractor.nlp.pipeline import ModelNotInstalled
 
     bar = None
 

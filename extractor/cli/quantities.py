@@ -21,6 +21,7 @@ def quantities(model) -> None:
 
     Example:
 
+    \b
         echo '{"text": "Exports rose 8.1 percent to $123.4 billion."}' | extractor quantities
     """
     from extractor.nlp.pipeline import build

@@ -6,11 +6,12 @@ import sqlite3
 
 import click
 
+from extractor.cli.options import db_option
 from extractor.store.db import StoreError
 
 
 @click.command("report")
-@click.option("--db", "db_path", required=True, type=click.Path(exists=True, dir_okay=False), help="SQLite store to read.")
+@db_option("SQLite store to read.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder to write index.html and articles/*.html into (created if missing).")
 def report(db_path: str, out_dir: str) -> None:

@@ -7,11 +7,12 @@ import json
 import click
 
 from extractor.cli.errors import fail
+from extractor.cli.options import db_option
 from extractor.store.db import StoreError
 
 
 @click.command()
-@click.option("--db", "db_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@db_option()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def stats(db_path, as_json) -> None:
     """Counts by table, indicator and article, and audited precision.
@@ -21,7 +22,6 @@ def stats(db_path, as_json) -> None:
         extractor stats --db data/facts.db
     """
     from extractor.quality.stats import collect, render
-
     from extractor.store.db import open_db
 
     try:

@@ -27,7 +27,11 @@ from spacy.util import ensure_path, registry
 from extractor.nlp.claims.context import DocContext
 from extractor.nlp.claims.discourse import resolve_context
 from extractor.nlp.claims.finish import ConfidenceWeights, finish
-from extractor.nlp.claims.lexicon import ClaimLexicon, dependency_patterns, packaged_data
+from extractor.nlp.claims.lexicon import (
+    ClaimLexicon,
+    dependency_patterns,
+    packaged_data,
+)
 from extractor.nlp.claims.select import is_claim, pair_changes
 from extractor.nlp.claims.sentence import read_figure
 from extractor.nlp.indicators.catalog import load_catalog

@@ -22,7 +22,13 @@ from extractor.nlp.claims.draft import Draft
 from extractor.nlp.claims.fields import period as periods
 from extractor.nlp.claims.fields.geo import article_geo
 from extractor.nlp.claims.fields.indicator import family, link, made
-from extractor.nlp.claims.fields.phrase import flow_only, flow_word_in, is_place_phrase, link_text, names_who
+from extractor.nlp.claims.fields.phrase import (
+    flow_only,
+    flow_word_in,
+    is_place_phrase,
+    link_text,
+    names_who,
+)
 from extractor.nlp.claims.fields.source import credit_runs
 from extractor.nlp.indicators.candidates import Candidate
 
@@ -363,3 +369,11 @@ def resolve_context(ctx: DocContext, drafts: list[Draft]) -> None:
         prev = d
     for _, final in FINAL:
         final(ctx, drafts)
+
+
+#: the rule ids this module records as a claim's ``how``
+RECORDS: tuple[str, ...] = (
+    "measure.earlier_value_of", "modality.earlier_value_of", "discourse.listed_after_partner", "discourse.such",
+    "discourse.value_of_counted", "discourse.reference", "discourse.product_group_flow", "discourse.topic",
+    "discourse.family", "discourse.paragraph_place", "discourse.article_place", "discourse.respectively",
+)

@@ -114,3 +114,7 @@ def finish(ctx: DocContext, d: Draft, weights: ConfidenceWeights) -> Claim:
         confidence=weights.confidence(score if indicator else 0.0, geo_how, period_how, source_how),
         label=q["label"],
     )
+
+
+#: the rule ids this module records as a claim's ``how``
+RECORDS: tuple[str, ...] = ("finish.balance_of_sentence", "finish.balance_word", "finish.indicator_ratio")

@@ -13,7 +13,12 @@ from extractor.nlp.claims.fields import indicator as indicators
 from extractor.nlp.claims.fields.measure import measure
 from extractor.nlp.claims.fields.modality import modality
 from extractor.nlp.claims.fields.period import sentence_period
-from extractor.nlp.claims.fields.phrase import anaphoric, listed_place, measured_phrase, participle_share
+from extractor.nlp.claims.fields.phrase import (
+    anaphoric,
+    listed_place,
+    measured_phrase,
+    participle_share,
+)
 from extractor.nlp.claims.fields.source import sentence_source
 from extractor.nlp.rule_table import Answer
 
@@ -84,3 +89,7 @@ def read_figure(ctx: DocContext, index: int, span: Span, q: dict, change: dict |
     # no period for the figures after it
     d.compared_with = bool(re.search(r"\btimes\s++(?:(?:the|its|their|that of)\s*+)?$", pre_long))
     return d
+
+
+#: the rule ids this module records as a claim's ``how`` (the others come from the field modules)
+RECORDS: tuple[str, ...] = ("geo.phrase", "geo.subject_place", "partner.phrase", "partner.counterpart_subject")

@@ -71,3 +71,7 @@ def flat_change(ctx: DocContext, d: Draft) -> dict | None:
         lo, hi = q["end"], q["end"] + len(after)
         basis = next((t["period"] for ds, t in ctx.dates if lo <= ds.start_char < hi and is_basis_date(ctx, ds)), None)
     return {"value": 0, "unit": "percent", "direction": "flat", "basis": basis}
+
+
+#: the rule ids this module's changes are recorded under (by :mod:`extractor.nlp.claims.finish`)
+RECORDS: tuple[str, ...] = ("change.paired", "change.unchanged")

@@ -17,7 +17,13 @@ from spacy.tokens import Span
 
 from extractor.nlp.claims.context import DocContext, unit_kind
 from extractor.nlp.claims.fields.phrase import (
-    flow_only, flow_word_in, is_place_phrase, link_text, link_words, local_phrase, verb_phrase,
+    flow_only,
+    flow_word_in,
+    is_place_phrase,
+    link_text,
+    link_words,
+    local_phrase,
+    verb_phrase,
 )
 from extractor.nlp.claims.tree import noun_phrase, subject
 from extractor.nlp.indicators.candidates import Candidate
@@ -323,3 +329,8 @@ def _counterpart_predicate(r: Reading, c: Counterpart) -> Reading | None:
 COUNTERPART: Refinements[Reading] = Refinements("indicator.counterpart", [
     ("indicator.counterpart_predicate", _counterpart_predicate),
 ])
+
+
+#: the rule ids this module records as a claim's ``how`` (the refinements that replace a phrase
+#: are recorded as the phrase's rule)
+RECORDS: tuple[str, ...] = (*READING.ids, *COUNTERPART.ids, "indicator.none")

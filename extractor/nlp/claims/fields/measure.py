@@ -102,6 +102,9 @@ RULES: RuleTable[str] = RuleTable("measure", [
     ("measure.level", _level),
 ])
 
+#: the rule ids this module records as a claim's ``how``
+RECORDS: tuple[str, ...] = tuple(RULES.ids)
+
 
 def measure(ctx: DocContext, span: Span, q: dict, phrase: str) -> tuple[str, str]:
     """(the measure, the rule that decided it)."""

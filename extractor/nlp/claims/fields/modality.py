@@ -78,6 +78,9 @@ RULES: RuleTable[str] = RuleTable("modality", [
     ("modality.words_before", _window),
 ])
 
+#: the rule ids this module records as a claim's ``how``
+RECORDS: tuple[str, ...] = tuple(RULES.ids)
+
 
 def modality(ctx: DocContext, span: Span, q: dict) -> tuple[str, str]:
     """(the modality, the rule that decided it)."""

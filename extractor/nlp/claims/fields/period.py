@@ -387,3 +387,9 @@ def story_context_periods(ctx: DocContext, drafts: list[Draft]) -> None:
                 if p.start:
                     d.period = dict(parse_iso_period(f"{p.start[0]:04d}").fields(), text=phrase)
                     d.period_how, d.how["period"] = "story", "period.full_year"
+
+
+#: the rule ids this module records as a claim's ``how``
+RECORDS: tuple[str, ...] = (*SENTENCE.ids, "period.stated_before", "period.paragraph", "period.breakdown",
+                            "period.carried", "period.relative_to_earlier", "period.fiscal_year",
+                            "period.headline_story", "period.full_year")

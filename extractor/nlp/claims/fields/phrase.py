@@ -166,6 +166,10 @@ def measured_phrase(ctx: DocContext, span: Span, q: dict) -> tuple[Span | None, 
     return window_phrase(ctx, span), whole, "phrase.window"
 
 
+#: the rule ids this module records as a claim's ``how``
+RECORDS: tuple[str, ...] = (*FIGURE_RULES.ids, *SHAPES.ids, "phrase.window")
+
+
 def clause_subject_before(ctx: DocContext, span: Span) -> Token | None:
     """The subject of the nearest clause before the figure whose verb is no reporting verb."""
     sent = ctx.sent_of(span)

@@ -285,3 +285,7 @@ def credit_runs(ctx: DocContext, drafts: list[Draft]) -> None:
         if speech:
             d.source = max(speech)[1]
             d.source_how, d.how["source"] = "run", "source.speech_paragraph"
+
+
+#: the rule ids this module records as a claim's ``how``
+RECORDS: tuple[str, ...] = (*SENTENCE.ids, "source.figure_run", "source.speech_paragraph")
