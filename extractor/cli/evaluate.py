@@ -19,7 +19,9 @@ from extractor.store.db import StoreError
               help="Store to extract into and score (default: a temporary one). An up-to-date store is read as is.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write the full result here.")
 @click.option("--no-baselines", is_flag=True, help="Skip quantulum3 and spaCy-entity baselines.")
-def eval_cmd(corpus, gold_dir, db_path, json_path, no_baselines) -> None:
+@click.option("--batches", "batches_path", type=click.Path(dir_okay=False), default=None,
+              help="Batches to score on their own (default: batches.yaml in the gold folder, if there).")
+def eval_cmd(corpus, gold_dir, db_path, json_path, no_baselines, batches_path) -> None:
     """Score extraction against gold: mentions, claims, and quantulum3/spaCy baselines.
 
     Example:
@@ -34,9 +36,15 @@ def eval_cmd(corpus, gold_dir, db_path, json_path, no_baselines) -> None:
     from extractor.run.extract import extract as run
     from extractor.store.db import open_db
 
+    from extractor.rules import RuleFileError, load_file
+
     try:
         golds = load_dir(gold_dir)
-    except GoldError as exc:
+        path = Path(batches_path) if batches_path else Path(gold_dir) / "batches.yaml"
+        batches = load_file(path) if batches_path or path.exists() else None
+        if batches is not None and not (isinstance(batches, dict) and all(isinstance(v, str) for v in batches.values())):
+            raise RuleFileError(f"{path}: expected a mapping of batch names to prefix ranges such as \"022-031\"")
+    except (GoldError, RuleFileError) as exc:
         fail(exc)
     tmp = None
     if db_path is None:
@@ -56,7 +64,7 @@ def eval_cmd(corpus, gold_dir, db_path, json_path, no_baselines) -> None:
             from extractor.settings import model_name
 
             base_nlp = spacy.load(model_name())
-        result = evaluate(db, golds, baselines=not no_baselines, nlp_for_baseline=base_nlp)
+        result = evaluate(db, golds, baselines=not no_baselines, nlp_for_baseline=base_nlp, batches=batches)
     except (CorpusError, StoreError) as exc:
         fail(exc)
     finally:

@@ -277,8 +277,21 @@ def spacy_mentions(doc, offset: int) -> list[Mention]:
 # ---------------------------------------------------------------------------------------------- running
 
 
-def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_baseline=None) -> dict[str, Any]:
-    """Score the store ``db`` (sqlite_utils.Database) against ``gold_files``."""
+def batch_of(article: str, batches: dict[str, str]) -> str | None:
+    """The batch an article is in: ``batches`` maps a name to a range of 3-digit prefixes
+    ("022-031"), as ``gold/batches.yaml`` does."""
+    prefix = article[:3]
+    for name, span in batches.items():
+        lo, _, hi = str(span).partition("-")
+        if lo <= prefix <= (hi or lo):
+            return name
+    return None
+
+
+def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_baseline=None,
+             batches: dict[str, str] | None = None) -> dict[str, Any]:
+    """Score the store ``db`` (sqlite_utils.Database) against ``gold_files``; with ``batches``,
+    the claims of each batch are scored on their own too."""
     from extractor.store.records import claim_records
 
     missing = [g.article for g in gold_files if db.execute("select 1 from articles where id = ?", [g.article]).fetchone() is None]
@@ -328,6 +341,13 @@ def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_
     for c in claim_records(db):
         pred_claims[c["article"]].append(c)
     claims = score_claims(pred_claims, gold_files)
+    by_batch: dict[str, Any] = {}
+    for name in batches or {}:
+        part = [g for g in gold_files if batch_of(g.article, batches) == name]
+        if part:
+            scored = score_claims(pred_claims, part)
+            by_batch[name] = {"articles": len(part), "claims": scored["claims"], "fields": scored["fields"],
+                              "full_claim_recall": scored["full_claim_recall"]}
     # the sentence of each miss and false positive, to guide work
     for item in claims["misses"] + claims["false_positives"]:
         item["sentence"] = _sentence_of(db, item["article"], item.get("quote"))
@@ -344,6 +364,7 @@ def evaluate(db, gold_files: list[GoldFile], *, baselines: bool = True, nlp_for_
             "baseline_skipped": baseline_skipped,
         },
         "claims": {k: v for k, v in claims.items() if k not in ("misses", "false_positives", "field_errors")},
+        "batches": by_batch,
         "top_misses": claims["misses"][:25],
         "top_false_positives": claims["false_positives"][:25],
         "field_errors": claims["field_errors"],
@@ -416,6 +437,15 @@ def render(result: dict[str, Any]) -> str:
     lines.append("  field accuracy on matched claims: " + ", ".join(
         f"{f} {v:.3f}" if v is not None else f"{f} -" for f, v in c["fields"].items()))
     lines.append(f"  full-claim recall (value, unit, indicator, geo, period, change): {c['full_claim_recall']}")
+    if result.get("batches"):
+        lines.append("")
+        names = list(CLAIM_FIELDS)
+        lines.append(f"  {'batch':12} {'n':>3}  claims P/R/F1        " + " ".join(f"{f[:6]:>6}" for f in names) + "   full")
+        for name, b in result["batches"].items():
+            cl = b["claims"]
+            cells = " ".join("     -" if b["fields"][f] is None else f"{b['fields'][f]:6.3f}" for f in names)
+            lines.append(f"  {name:12} {b['articles']:3}  {cl['p']:.3f} {cl['r']:.3f} {cl['f1']:.3f}  {cells}   "
+                         f"{b['full_claim_recall'] if b['full_claim_recall'] is not None else '-'}")
     if result["top_misses"]:
         lines.append("")
         lines.append("top misses:")

@@ -21,8 +21,9 @@ APPROX = {None, "about", "more_than", "less_than", "nearly", "at_least", "up_to"
 MODALITY = {"reported", "target", "forecast"}
 DIRECTIONS = {"up", "down", "flat"}
 MENTION_TYPES = {"MONEY", "PERCENT", "QUANTITY", "DATE", "ORG", "GPE", "PERSON"}
-NON_MONEY_UNITS = {"percent", "percentage_point", "basis_point", "count", "times", "year", "fraction", "point"}
-BLOCS = {"EU", "ASEAN", "BRI"}
+NON_MONEY_UNITS = {"percent", "percentage_point", "basis_point", "count", "times", "year", "fraction", "point", "index"}
+#: groups GOLD_GUIDE.md names by code (EA: the euro area)
+BLOCS = {"EU", "EA", "ASEAN", "BRI", "OECD", "G7", "G20", "WORLD"}
 _ISO_POINT = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
 ISO_PERIOD = re.compile(rf"^(?:{_ISO_POINT}|(?:{_ISO_POINT}|\.\.)/(?:{_ISO_POINT}|\.\.))$")
 ISO_DATE = re.compile(rf"^{_ISO_POINT}$")
@@ -94,12 +95,16 @@ def _quantulum_units() -> frozenset[str]:
 
 
 def valid_unit(u: Any) -> bool:
-    """ISO 4217, one of the guide's units, or a quantulum3 unit name; "X per Y" of two of them."""
+    """ISO 4217, one of the guide's units, or a quantulum3 unit name; a price per unit is the money
+    code, "/" and the unit's name (``USD/barrel``); "X per Y" of two of them."""
     if not isinstance(u, str) or not u:
         return False
 
     def one(x: str) -> bool:
         return x in _currencies() or x in NON_MONEY_UNITS or x in _quantulum_units()
+    if "/" in u:
+        money, _, per = u.partition("/")
+        return money in _currencies() and bool(per.strip()) and (one(per) or per.replace("_", " ").isalpha())
     return all(one(part) for part in u.split(" per "))
 
 
