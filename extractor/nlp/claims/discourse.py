@@ -29,7 +29,7 @@ from extractor.nlp.claims.fields.phrase import (
     link_text,
     names_who,
 )
-from extractor.nlp.claims.fields.source import credit_runs
+from extractor.nlp.claims.fields.source import carried_credits
 from extractor.nlp.indicators.candidates import Candidate
 
 
@@ -62,11 +62,19 @@ def topicless(ctx: DocContext, d: Draft) -> bool:
     not "Deals", "the higher education sector", "petrochemicals": those have no id)."""
     gen = ctx.linker.generator
     words = [w for w in gen.words.phrase_words(link_text(d.phrase)) if len(w) > 2 and w not in gen.words.neutral]
+    if not words and d.phrase.root.lemma_.lower() in _CONTINUING_HEADS:
+        return True  # "2017 growth", "expansion of 0.7 percent", "the national average": nothing of its own
     if any(gen.aliases_near([w]) for w in words):
         return False
     head = d.phrase.root
     return head.lemma_.lower() in ctx.lex.topic_heads or head.like_num or head.ent_type_ in (
         "GPE", "LOC", "NORP", "ORG", "PERSON", "MONEY", "PERCENT", "CARDINAL")  # a place, who says, a figure
+
+
+#: heads of a phrase that says nothing of its own when its other words are neutral: a change, a pace,
+#: an average of what the paragraph is about
+_CONTINUING_HEADS = frozenset({"growth", "expansion", "contraction", "increase", "rise", "decrease", "decline", "drop",
+                               "fall", "gain", "jump", "average", "pace", "rate", "reading", "estimate", "figure"})
 
 
 def topic_before(ctx: DocContext, d: Draft, drafts: list[Draft]) -> Draft | None:
@@ -197,6 +205,21 @@ def _product_group_flow(ctx: DocContext, d: Draft, s: Scope) -> None:
         d.how["indicator"] = "discourse.product_group_flow"
 
 
+def _coordinated_scope(ctx: DocContext, d: Draft, s: Scope) -> None:
+    """"High-tech imports amounted to $40 billion, and exports totaled $36 billion": a bare flow
+    coordinated with a figure on a product group is that group's flow (not a total: "total exports"
+    keeps its own)."""
+    flow = bare_flow(ctx, d)
+    if s.ref is not None or not flow or not s.same_sent or (d.candidates and not d.candidates[0].id.startswith("trade.")):
+        return
+    if any(t.lower_ in ("total", "overall", "all", "whole", "combined", "aggregate") for t in d.phrase):
+        return
+    fam = next((family(x.candidates[0].id) for x in reversed(s.same_sent) if x.candidates), None)
+    if fam and fam != "trade" and ctx.has_unit(f"{fam}.{flow}"):
+        d.candidates = [made(f"{fam}.{flow}", 0.75, "discourse.coordinated_scope")]
+        d.how["indicator"] = "discourse.coordinated_scope"
+
+
 def _topic(ctx: DocContext, d: Draft, s: Scope) -> None:
     """"Sweden (4.17 per cent), Austria (3.86 per cent)", "Germany alone spent 110 billion euros": a
     figure whose phrase names only a place (or nothing, or who says it) goes on with the
@@ -321,6 +344,7 @@ STEPS: list[tuple[str, Callable[[DocContext, Draft, Scope], None]]] = [
     ("discourse.value_of_counted", _value_of_counted),
     ("discourse.inherit_reference", _inherit_reference),
     ("discourse.product_group_flow", _product_group_flow),
+    ("discourse.coordinated_scope", _coordinated_scope),
     ("discourse.topic", _topic),
     ("discourse.family", _family),
     ("discourse.place", _place),
@@ -348,7 +372,7 @@ FINAL: list[tuple[str, Callable[[DocContext, list[Draft]], None]]] = [
     ("discourse.respectively", _respectively),
     ("period.fiscal_year", lambda ctx, drafts: periods.fiscal_periods(ctx, drafts, ctx.article_geo)),
     ("period.story", periods.story_context_periods),
-    ("source.runs", credit_runs),
+    ("source.carried", carried_credits),
 ]
 
 
@@ -374,6 +398,7 @@ def resolve_context(ctx: DocContext, drafts: list[Draft]) -> None:
 #: the rule ids this module records as a claim's ``how``
 RECORDS: tuple[str, ...] = (
     "measure.earlier_value_of", "modality.earlier_value_of", "discourse.listed_after_partner", "discourse.such",
-    "discourse.value_of_counted", "discourse.reference", "discourse.product_group_flow", "discourse.topic",
+    "discourse.value_of_counted", "discourse.reference", "discourse.product_group_flow", "discourse.coordinated_scope",
+    "discourse.topic",
     "discourse.family", "discourse.paragraph_place", "discourse.article_place", "discourse.respectively",
 )

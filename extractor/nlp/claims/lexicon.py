@@ -51,11 +51,17 @@ class ClaimLexicon:
     topic_heads: frozenset[str]
     counterpart_nouns: dict[str, str]
     part_nouns: frozenset[str]
+    job_nouns: frozenset[str]
+    job_indicators: dict[str, str]
     full_year: re.Pattern
     headline_period: re.Pattern
     generic_topic_nouns: frozenset[str]
     place_nouns: dict[str, str]
     unnamed: frozenset[str]
+    unnamed_documents: frozenset[str]
+    actor_nouns: frozenset[str]
+    actor_verbs: frozenset[str]
+    anaphoric_credits: dict[str, tuple[str, ...]]
     skip_before: re.Pattern
     not_claim_nouns: frozenset[str]
     anaphoric_subjects: frozenset[str]
@@ -99,11 +105,17 @@ class ClaimLexicon:
                 topic_heads=frozenset(r["topic_heads"]),
                 counterpart_nouns={str(k): str(v) for k, v in r["counterpart_nouns"].items()},
                 part_nouns=frozenset(r["part_nouns"]),
+                job_nouns=frozenset(r["job_nouns"]),
+                job_indicators=dict(r["job_indicators"]),
                 full_year=re.compile(r["full_year"], re.I),
                 headline_period=re.compile(r["headline_period"], re.I),
                 generic_topic_nouns=frozenset(r["generic_topic_nouns"]),
                 place_nouns={str(k).lower(): str(v) for k, v in r["place_nouns"].items()},
                 unnamed=frozenset(r["unnamed_sources"]),
+                unnamed_documents=frozenset(r["unnamed_documents"]),
+                actor_nouns=frozenset(r["actor_nouns"]),
+                actor_verbs=frozenset(r["actor_verbs"]),
+                anaphoric_credits={str(k): tuple(map(str, v)) for k, v in r["anaphoric_credits"].items()},
                 skip_before=re.compile(r["not_a_claim_before"], re.I),
                 not_claim_nouns=frozenset(r["not_claim_nouns"]),
                 anaphoric_subjects=frozenset(r["anaphoric_subjects"]),

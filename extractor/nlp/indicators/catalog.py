@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from extractor.rules import RuleFileError, load_data
 
-UNITS = {"currency", "percent", "count", "times", "ratio", "price"}
+UNITS = {"currency", "percent", "count", "times", "ratio", "price", "index"}
 MEASURES = {"level", "growth", "share", "count", "ratio", "price"}
 
 

@@ -83,6 +83,12 @@ def phrase_words(text: str) -> list[str]:
     return packaged_words().phrase_words(text)
 
 
+#: endings that make a derived form of the same word ("technology"/"technological",
+#: "import"/"imported"/"importer"); "economy"/"economist" are different words
+_DERIVED = frozenset({"", "y", "ies", "ic", "ical", "ically", "al", "ally", "ed", "ing", "s", "es", "er", "ers", "e",
+                      "ion", "ions", "ation", "ations", "ive", "ively", "ly", "ised", "ized", "ise", "ize"})
+
+
 @lru_cache(maxsize=1 << 16)
 def same_word(a: str, b: str) -> bool:
     """Exact, or one a derived form of the other ("technology"/"technological", "import"/"imported")."""
@@ -93,7 +99,7 @@ def same_word(a: str, b: str) -> bool:
         if x != y:
             break
         n += 1
-    return n >= 5 and n >= 0.8 * min(len(a), len(b))
+    return n >= 5 and n >= 0.8 * min(len(a), len(b)) and a[n:] in _DERIVED and b[n:] in _DERIVED
 
 
 def word_hits(words: list[str]) -> Callable[[str], bool]:

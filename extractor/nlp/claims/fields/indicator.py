@@ -25,7 +25,7 @@ from extractor.nlp.claims.fields.phrase import (
     local_phrase,
     verb_phrase,
 )
-from extractor.nlp.claims.tree import noun_phrase, subject
+from extractor.nlp.claims.tree import first_verb_above, noun_phrase, subject
 from extractor.nlp.indicators.candidates import Candidate
 from extractor.nlp.rule_table import Refinements
 
@@ -140,6 +140,26 @@ def _counted_noun(r: Reading, f: Figure) -> Reading | None:
     return replace(r, candidates=found) if found else None
 
 
+def _jobs(r: Reading, f: Figure) -> Reading | None:
+    """"Cisco will cut 4,000 jobs": a company's; "Employers added 130,000 jobs", "the economy lost
+    2,200 jobs": the economy's net jobs (``job_nouns``, ``job_indicators``)."""
+    if f.q["unit"] != "count" or (f.q.get("noun") or "") not in f.ctx.lex.job_nouns:
+        return None
+    if r.candidates and r.candidates[0].id not in f.ctx.lex.job_indicators.values():
+        return None
+    verb = first_verb_above(f.span, ("VERB",))
+    subj = subject(verb) if verb is not None else None
+    ents = [e for e in f.ctx.ents if subj is not None and e.start <= subj.i < e.end]
+    # (a name the tagger calls a place but no place code links: "Cisco" read as a GPE)
+    company = bool(ents) and ents[0].label_ in ("ORG", "GPE") and not ents[0].kb_id_ or subj is not None and (
+        subj.lemma_.lower() in ("company", "firm", "group", "carmaker", "retailer", "bank", "lender")
+        or (not ents and subj.pos_ == "PROPN"))  # "Cisco will cut 4,000 jobs": a name the tagger left untyped
+    want = f.ctx.lex.job_indicators["company" if company else "economy"]
+    if r.candidates and r.candidates[0].id == want:
+        return None
+    return replace(r, candidates=[made(want, 0.8, "indicator.jobs")]) if f.ctx.has_unit(want) else None
+
+
 def _verb_phrase(r: Reading, f: Figure) -> Reading | None:
     """"Germany spent 121.4 billion euros on research and development": the verb and what it takes,
     for a phrase that names nothing the catalog has (or names only a place). A part noun
@@ -156,7 +176,8 @@ def _verb_phrase(r: Reading, f: Figure) -> Reading | None:
 
 def _subject_above_flow(r: Reading, f: Figure) -> Reading | None:
     """"the "new three" items saw exports jump 52.7 percent": the subject of the verb above names
-    the product whose flow the phrase is."""
+    the product whose flow the phrase is; "High-tech imports amounted to $40 billion, and exports
+    totaled $36 billion": a subject above that names a flow of its own gives its product group."""
     only = flow_only(r.phrase)
     if r.phrase is None or not r.candidates or not only:
         return None
@@ -166,6 +187,12 @@ def _subject_above_flow(r: Reading, f: Figure) -> Reading | None:
         subj = subject(upper)
         if subj is not None and not (r.phrase.start <= subj.i < r.phrase.end):
             np_ = noun_phrase(f.ctx.doc, subj, exclude=None)
+            if flow_word_in(f.ctx, np_):
+                group = link(f.ctx, np_, f.units)
+                want = f"{family(group[0].id)}.{only}" if group else ""
+                if group and not want.startswith("trade.") and f.ctx.has_unit(want) and want != r.candidates[0].id:
+                    return replace(r, candidates=[made(want, group[0].score, "indicator.subject_above_flow")])
+                return None
             prod = f.ctx.link(np_, f.units, [link_text(np_, keep_numbers=True), only])
             if prod and prod[0].id != r.candidates[0].id and not prod[0].id.startswith("trade."):
                 return replace(r, candidates=prod)
@@ -277,6 +304,7 @@ def _ratio(r: Reading, f: Figure) -> Reading | None:
 READING: Refinements[Reading] = Refinements("indicator", [
     ("indicator.phrase", _phrase),
     ("indicator.counted_noun", _counted_noun),
+    ("indicator.jobs", _jobs),
     ("indicator.verb_phrase", _verb_phrase),
     ("indicator.subject_above_flow", _subject_above_flow),
     ("indicator.verb_flow", _verb_flow),

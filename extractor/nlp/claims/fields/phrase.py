@@ -114,6 +114,17 @@ def _set_to(ctx: DocContext, span: Span, tok: Token) -> Span | None:
     return None
 
 
+def _change_of(ctx: DocContext, span: Span, tok: Token) -> Span | None:
+    """"a 3 percent rise in exports", "a 5% fall of imports": what the change noun the figure
+    modifies is a change in."""
+    head = tok.head
+    if tok.dep_ not in ("compound", "nmod", "amod", "nummod", "quantmod") or head.i < span.end or not is_change_noun(head):
+        return None
+    prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("in", "of")), None)
+    obj = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+    return noun_phrase(ctx.doc, obj, exclude=None) if obj is not None else None
+
+
 def _modifier_head(ctx: DocContext, span: Span, tok: Token) -> Span | None:
     """"the $10 billion deficit in the industry" (but "surpassed the 2-trillion yuan mark": a level;
     "down 5.7 per cent year-on-year" is no year)."""
@@ -144,6 +155,7 @@ SHAPES: RuleTable[Span] = RuleTable("phrase.shape", [
     ("phrase.of_noun", _of_noun),
     ("phrase.at_with_noun", _at_with_noun),
     ("phrase.set_to", _set_to),
+    ("phrase.change_of", _change_of),
     ("phrase.modifier_head", _modifier_head),
     ("phrase.clause_subject", _clause_subject),
 ])

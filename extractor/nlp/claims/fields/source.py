@@ -16,6 +16,7 @@ from spacy.tokens import Span, Token
 
 from extractor.nlp.claims.context import DocContext, para_bounds
 from extractor.nlp.claims.draft import Draft
+from extractor.nlp.claims.tree import first_verb_above, subject
 from extractor.nlp.rule_table import RuleTable
 
 # -- names --------------------------------------------------------------------------------------------------
@@ -62,7 +63,10 @@ def org_name(ctx: DocContext, ent: Span) -> str:
             j += 1
         if j > k:
             end = j
-    return doc[ent.start:end].text
+    name = doc[ent.start:end].text
+    if name.count("(") > name.count(")"):
+        name = name[:name.rfind("(")].rstrip()  # "Ministry of Commerce (MOFCOM": the name before the bracket
+    return name
 
 
 def name_in(ctx: DocContext, s: int, e: int) -> str | None:
@@ -76,14 +80,21 @@ def name_in(ctx: DocContext, s: int, e: int) -> str | None:
     persons = [x for x in ents if x.label_ == "PERSON"]
     if persons:
         return full_name(ctx, persons[0])
-    for ent in ents:
+    for ent in sorted(ents, key=lambda x: ("ORG", "FAC", "NORP").index(x.label_) if x.label_ in ("ORG", "FAC", "NORP") else 3):
         if ent.label_ in ("ORG", "NORP", "FAC"):
+            unit = re.search(r"(?:^|\bthe\s+)((?:[A-Z][\w.&'-]*\s+){1,4}(?:branch|office|bureau|department|unit|arm)\s+of\s+(?:the\s+)?)$",
+                             ctx.text[span.start_char:ent.start_char])
+            if unit:  # "the Guangdong branch of the General Administration of Customs"
+                return ctx.text[span.start_char + unit.start(1):ent.start_char] + org_name(ctx, ent)
             return org_name(ctx, ent)
         if ent.label_ == "GPE":
             tail = doc[ent.end: span.end]
             if len(tail) and tail[0].lower_ in ("customs", "government", "authorities", "statistics", "bureau"):
                 return doc[ent.start: ent.end + 1].text  # "Guangdong customs"
     words = [t for t in span if not t.is_punct]
+    if re.fullmatch(r"(?:Q[1-4]|H[12]|FY[\d-]*|\d[\w-]*)", span.text.strip()):
+        return None  # a quarter or a year read as a name ("with Q3 projected at ...")
+    definite = bool(words) and (words[0].lower_ in ("the", "its", "this", "that") or words[0].lower_ in _BODY_MODIFIERS)
     while words and words[0].lower_ in ("the", "a", "an"):
         words = words[1:]
     if not words or words[0].pos_ == "PRON":
@@ -91,7 +102,52 @@ def name_in(ctx: DocContext, s: int, e: int) -> str | None:
     head = max(words, key=lambda t: (t.head.i < words[0].i or t.head.i > words[-1].i or t.head.i == t.i, t.i))
     if head.lemma_.lower() in ctx.lex.unnamed or head.lower_ in ctx.lex.unnamed:
         return None  # "an official", "data", "analysts": nobody named
+    owner = next((k for k, t in enumerate(words) if t.tag_ == "POS" or t.lower_ in ("'s", "’s")), None)
+    if owner is not None and 0 < owner and words[-1].lower_ not in ctx.lex.actor_nouns \
+            and words[-1].lower_ not in ctx.lex.anaphoric_credits:
+        # "the bank's own staff projections", "the Fed's preferred gauge": the possessor
+        named = antecedent(ctx, [t.lower_ for t in words[:owner]], s) if definite else None
+        return named or (doc[words[0].i: words[owner - 1].i + 1].text if words[owner - 1].pos_ == "PROPN" else None)
+    if definite:
+        named = antecedent(ctx, [t.lower_ for t in words], s)
+        if named:
+            return named  # "the ministry said": the ministry named before
     return doc[words[0].i: words[-1].i + 1].text
+
+
+def antecedent(ctx: DocContext, words: list[str], before: int) -> str | None:
+    """The body a definite common noun refers back to ("the ministry" -> "Ministry of Trade, Industry
+    and Energy", "the central bank" -> "Reserve Bank of India", "the national statistics agency" ->
+    "Statistics South Africa"): the last organisation named before character ``before`` whose name
+    holds one of the noun's words (``anaphoric_credits`` in words.yaml; a company noun takes the last
+    organisation that is no public body)."""
+    words = [w for w in words if w not in _BODY_MODIFIERS]
+    if not words or len(words) > 3:
+        return None  # "the ministry of finance of ...": a name of its own
+    phrase = " ".join(words)
+    key = next((a for a in sorted(ctx.lex.anaphoric_credits, key=len, reverse=True)
+                if phrase == a or phrase.endswith(" " + a)), None)
+    if key is None:
+        return None
+    marks = ctx.lex.anaphoric_credits[key]
+    for e in reversed(ctx.ents):
+        if e.end_char > before or not (e.label_ == "ORG" or (marks == ("",) and e.label_ == "GPE" and not e.kb_id_)):
+            continue  # (a company the tagger calls a place that no place code links: "Cisco")
+        name = e.text.lower()
+        if marks == ("",):
+            if not any(w in name for w in _PUBLIC_BODIES):
+                return org_name(ctx, e)
+        elif any(m in name for m in marks):
+            return org_name(ctx, e)
+    return None
+
+
+#: words before a body's noun that do not change which body it is ("the local customs", "the
+#: national statistics agency")
+_BODY_MODIFIERS = frozenset({"local", "national", "provincial", "state", "federal", "central", "country's",
+                             "nation's", "official", "own", "municipal", "regional", "top"}) - {"central"}
+_PUBLIC_BODIES = ("ministry", "bureau", "bank", "office", "department", "agency", "committee", "statistic",
+                  "customs", "government", "council", "commission", "fund")
 
 
 def name_for(ctx: DocContext, tok: Token) -> str | None:
@@ -140,6 +196,16 @@ def _verb_subjects(ctx: DocContext, verb: Token) -> list[Token]:
     return [found[k] for k in sorted(found)]
 
 
+def _reports(t: Token) -> bool:
+    """A reporting verb that reports: not one whose object holds a figure ("Employers added 250,000
+    jobs", "the GVA showed a growth of 7.1 per cent", "the country reported a $4.2 billion surplus")."""
+    for c in t.children:
+        if c.dep_ == "dobj" and any(x.like_num or x.ent_type_ in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")
+                                    for x in c.subtree):
+            return False
+    return True
+
+
 def _credit(ctx: DocContext, sent: Span) -> tuple[str | None, str] | None:
     lex, doc = ctx.lex, ctx.doc
     base = sent.start_char
@@ -156,10 +222,13 @@ def _credit(ctx: DocContext, sent: Span) -> tuple[str | None, str] | None:
     for t in (doc[i] for i in ctx.reporting_tokens[lo:hi]):
         # (a reporting verb the tagger took for a noun still heads its clause: "The IMF forecast that")
         verb_like = t.pos_ == "VERB" or (t.dep_ == "ROOT" and any(c.dep_ == "nsubj" for c in t.children))
-        if t.lemma_.lower() not in lex.reporting_verbs or not verb_like:
+        if t.lemma_.lower() not in lex.reporting_verbs or not verb_like or not _reports(t):
             continue
         for who in _verb_subjects(ctx, t):
             who_span = doc[who.left_edge.i: who.right_edge.i + 1]
+            if who.lemma_.lower() in lex.unnamed_documents and not any(
+                    e.label_ in ("ORG", "PERSON") for e in ctx.ents_in(who_span)):
+                continue  # "the data showed", "the report says": no one credited
             if who.lemma_.lower() in lex.unnamed:
                 if who.i > who.left_edge.i or not any(e.label_ in ("ORG", "PERSON") for e in ctx.ents_in(who_span)):
                     return None, "unnamed"  # "an official at the statistics bureau told reporters"
@@ -230,10 +299,54 @@ def quote_speaker(ctx: DocContext, span: Span, q: dict) -> str | None:
     return None
 
 
-SENTENCE_HOW = {"source.sentence": "sentence", "source.quote": "quote"}
+def actor(ctx: DocContext, span: Span, q: dict) -> str | None:
+    """"Cisco earned $2.23 billion", "the committee cut the rate to 4.5%", "the Fed lowered its
+    estimate to 4.2%", "Economists polled by Reuters expected 3.1%": who acts on the figure (the
+    subject of a verb that takes an object: a named organisation, one of ``actor_nouns``, the body
+    of its "members", or a named poll) is its source. A subject that changes by itself ("the IPCA
+    closed at 8%") is what is measured, not who says so."""
+    verb = first_verb_above(span)
+    subj = subject(verb) if verb is not None else None
+    if subj is None or subj.i >= span.start or span.start <= subj.i < span.end:
+        return None
+    if verb.lemma_.lower() not in ctx.lex.actor_verbs or any(c.dep_ == "nummod" or c.like_num for c in subj.children):
+        return None  # "the IPCA closed at 8%", "Thirty-one product groups each earned ...": what is measured
+    doc = ctx.doc
+    if subj.lemma_.lower() in ("member", "head", "chief", "governor", "chairman", "president", "board"):
+        of = next((c for c in subj.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        obj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+        if obj is not None:
+            subj = obj  # "the members of the Central Bank's Monetary Policy Committee"
+    who = doc[subj.left_edge.i: subj.right_edge.i + 1]
+    if subj.lemma_.lower() in ctx.lex.unnamed:
+        return None  # (a poll: see ``poll``)
+    ents = [e for e in ctx.ents if e.start <= subj.i < e.end]
+    if ents and ents[0].label_ == "ORG" and ents[0].kb_id_ not in ("EU", "ASEAN", "BRI", "EA"):
+        return org_name(ctx, ents[0])
+    if ents or subj.lemma_.lower() not in ctx.lex.actor_nouns:
+        return None
+    sub = doc[subj.left_edge.i: subj.i + 1]
+    return name_in(ctx, sub.start_char, sub.end_char)
+
+
+def poll(ctx: DocContext, span: Span, q: dict) -> str | None:
+    """"Economists polled by Reuters had expected 3.1%": a poll the text names is the source of its
+    own figure (and of no other)."""
+    verb = first_verb_above(span)
+    subj = subject(verb) if verb is not None else None
+    if subj is None or subj.i >= span.start or subj.lemma_.lower() not in ctx.lex.unnamed:
+        return None
+    who = ctx.doc[subj.left_edge.i: subj.right_edge.i + 1]
+    return who.text if any(e.label_ in ("ORG", "PERSON") for e in ctx.ents_in(who)) else None
+
+
+SENTENCE_HOW = {"source.sentence": "sentence", "source.quote": "quote", "source.actor": "sentence",
+                "source.poll": "sentence"}
 SENTENCE: RuleTable[str] = RuleTable("source.sentence", [
     ("source.sentence", _sentence_credit),
     ("source.quote", quote_speaker),
+    ("source.poll", poll),
+    ("source.actor", actor),
 ])
 
 
@@ -247,45 +360,34 @@ def sentence_source(ctx: DocContext, span: Span, q: dict) -> tuple[str | None, s
 
 # -- credits given once for several figures ---------------------------------------------------------------
 
-def credit_runs(ctx: DocContext, drafts: list[Draft]) -> None:
-    """A credit covers the run of consecutive figure sentences of its paragraph it stands in; a
-    speaker's "X said that ..." covers the rest of the paragraph (reported speech)."""
-    text = ctx.text
-    figure_sents = {d.sent_start for d in drafts}
-    # (a forecaster's credit is for its forecast, not for the figures around it)
-    credits = {st: c for st, c in ctx.sent_credits.items() if c[0] and c[1] != "forecaster"}
-    runs: list[list[int]] = []
-    cur: list[int] = []
-    last_para = None
-    for s in ctx.sents:
-        para = para_bounds(text, s.start_char)[0]
-        if s.start in figure_sents and cur and last_para == para:
-            cur.append(s.start)
-        else:
-            if cur:
-                runs.append(cur)
-            cur = [s.start] if s.start in figure_sents else []
-        last_para = para
-    if cur:
-        runs.append(cur)
-    for run in runs:
-        named = [st for st in run if st in credits]
-        if not named:
-            continue
-        for d in drafts:
-            if d.sent_start in run and not d.source:
-                before = [credits[st][0] for st in named if st <= d.sent_start]
-                d.source = before[-1] if before else credits[named[0]][0]
-                d.source_how, d.how["source"] = "run", "source.figure_run"
+def carried_credits(ctx: DocContext, drafts: list[Draft]) -> None:
+    """GOLD_GUIDE.md's source rule for a figure its own sentence credits to no one: (2) the nearest
+    earlier credit, carried over later sentences and paragraphs until another credit; (3) else a
+    credit later in the same paragraph; (4) else the article's first credit (a release credited once,
+    anywhere). A sentence that credits an unnamed official keeps its figures unsourced; a poll's
+    forecast credit covers its own sentence only."""
+    credits = sorted((ctx.doc[st].idx, c[0]) for st, c in ctx.sent_credits.items()
+                     if c[0] and c[1] not in ("forecaster", "unnamed"))
+    events = sorted(credits + [(d.q["start"], d.source) for d in drafts
+                               if d.source and d.source_how != "run" and d.how.get("source") != "source.poll"])
     for d in drafts:
         if d.source:
             continue
-        speech = [(st, c[0]) for st, c in credits.items() if c[1] == "speech" and st < d.sent_start
-                  and para_bounds(text, ctx.doc[st].idx)[0] == d.para]
-        if speech:
-            d.source = max(speech)[1]
-            d.source_how, d.how["source"] = "run", "source.speech_paragraph"
+        own = ctx.sent_credits.get(d.sent_start)
+        if own is not None and own[1] in ("unnamed", "forecaster"):
+            continue  # "a trade official said": nobody named; a poll's credit is its forecast's only
+        start = ctx.doc[d.sent_start].idx
+        earlier = [name for pos, name in events if pos < start]
+        if earlier:
+            d.source, d.source_how, d.how["source"] = earlier[-1], "run", "source.carried"
+            continue
+        para_end = para_bounds(ctx.text, d.q["start"])[1]
+        later = [name for pos, name in credits if start < pos < para_end]
+        if later:
+            d.source, d.source_how, d.how["source"] = later[0], "run", "source.later_in_paragraph"
+        elif credits:
+            d.source, d.source_how, d.how["source"] = credits[0][1], "run", "source.release"
 
 
 #: the rule ids this module records as a claim's ``how``
-RECORDS: tuple[str, ...] = (*SENTENCE.ids, "source.figure_run", "source.speech_paragraph")
+RECORDS: tuple[str, ...] = (*SENTENCE.ids, "source.carried", "source.later_in_paragraph", "source.release")
