@@ -51,7 +51,10 @@ if not Span.has_extension("claim"):
 def component_data() -> dict[str, Any]:
     """Everything the component reads, as packaged: its word lists and patterns, the indicator
     catalog and the linker's word lists."""
-    return {**packaged_data(), "indicators": load_data("indicators.yaml"), "linker": load_data("linker.yaml")}
+    bodies = {e["id"]: e["country"] for e in load_data("entities.yaml")
+              if e.get("label") == "ORG" and e.get("id") and e.get("country")}
+    return {**packaged_data(), "indicators": load_data("indicators.yaml"), "linker": load_data("linker.yaml"),
+            "bodies": bodies}
 
 
 class ClaimBuilder:
@@ -115,6 +118,7 @@ class ClaimBuilder:
     def build(self, doc: Doc) -> list[tuple[Span, Claim]]:
         ctx = DocContext.build(doc, self.lex, self.linker, self.patterns, self.reporting_hashes,
                                self.quantities_key, self.dates_key)
+        ctx.bodies = self.data.get("bodies") or {}
         from extractor.nlp.claims.fields.source import sentence_credits
 
         ctx.sent_credits = sentence_credits(ctx)

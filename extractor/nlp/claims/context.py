@@ -73,6 +73,8 @@ class DocContext:
     #: (character offset, name) of every speaker credited so far ("he said")
     speakers: list[tuple[int, str]] = field(default_factory=list)
     article_geo: str | None = None
+    #: gazetteer id of a body -> its country (a statistics office, a central bank)
+    bodies: dict[str, str] = field(default_factory=dict)
     _mentioned: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _matched: dict[tuple[str, int], list[dict[str, int]]] = field(default_factory=dict)
 

@@ -54,6 +54,7 @@ class ClaimLexicon:
     job_nouns: frozenset[str]
     job_indicators: dict[str, str]
     full_year: re.Pattern
+    lead_topic: re.Pattern
     headline_period: re.Pattern
     generic_topic_nouns: frozenset[str]
     place_nouns: dict[str, str]
@@ -108,6 +109,7 @@ class ClaimLexicon:
                 job_nouns=frozenset(r["job_nouns"]),
                 job_indicators=dict(r["job_indicators"]),
                 full_year=re.compile(r["full_year"], re.I),
+                lead_topic=re.compile(r["lead_topic"], re.I),
                 headline_period=re.compile(r["headline_period"], re.I),
                 generic_topic_nouns=frozenset(r["generic_topic_nouns"]),
                 place_nouns={str(k).lower(): str(v) for k, v in r["place_nouns"].items()},

@@ -94,3 +94,13 @@ def first_verb_above(span: Span, pos: tuple[str, ...] = ("VERB", "AUX"), steps: 
             break
         tok = tok.head
     return None
+
+
+def reports(t: Token) -> bool:
+    """A reporting verb that reports: not one whose object holds a figure ("Employers added 250,000
+    jobs", "the GVA showed a growth of 7.1 per cent", "the country reported a $4.2 billion surplus")."""
+    for c in t.children:
+        if c.dep_ == "dobj" and any(x.like_num or x.ent_type_ in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")
+                                    for x in c.subtree):
+            return False
+    return True

@@ -24,7 +24,12 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import ensure_path, filter_spans, registry
 
-from extractor.nlp.entities.gazetteer import PLACE_CODE, EntityData, packaged_data
+from extractor.nlp.entities.gazetteer import (
+    GROUPS,
+    PLACE_CODE,
+    EntityData,
+    packaged_data,
+)
 
 #: names the model finds that may contain a gazetteer name and are longer names themselves
 #: ("Guangdong Provincial Department of ...", "Ministry of Commerce and Industry")
@@ -186,7 +191,7 @@ class EntityNormalizer:
                 if code and label in ("GPE", "LOC"):
                     kb = code
                     label = "GPE"
-                elif code and label == "ORG" and code in ("EU", "ASEAN"):
+                elif code and label == "ORG" and code in GROUPS:
                     kb = code
             if label == "ORG" and not kb:
                 entry = ed.org_entry(text)

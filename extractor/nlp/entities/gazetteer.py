@@ -21,11 +21,13 @@ from extractor.rules import RuleFileError, load_data
 
 LABELS = {"ORG", "GPE", "PERSON"}
 #: what a place id may be: ISO 3166-1 alpha-2, ISO 3166-2, or a group
-PLACE_CODE = re.compile(r"^(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?|EU|ASEAN|BRI|EZ)$")
+PLACE_CODE = re.compile(r"^(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?|EU|EA|ASEAN|BRI|OECD|G7|G20|WORLD)$")
 # Subdivision types whose names pycountry gives with a generic suffix ("Guangdong Sheng").
 _GENERIC_SUFFIX = re.compile(
     r"(?<!\s)\s+(?:Sheng|Shi|Zizhiqu|Huizu Zizhiqu|Zhuangzu Zizhiqu|Uygur Zizhiqu|SAR|Province|State)$"
 )
+#: groups of places the gazetteer names (GOLD_GUIDE.md's geo groups): places, whatever their label
+GROUPS = ("EU", "EA", "ASEAN", "BRI", "OECD", "G7", "G20", "WORLD")
 #: countries whose subdivisions are linked by name (others are too ambiguous with place names)
 SUBDIVISION_COUNTRIES = ("CN", "US", "IN", "CA", "AU", "DE", "VN")
 
@@ -108,7 +110,7 @@ class EntityData:
                 if v:
                     places[v.lower()] = c.alpha_2
         for e in entries:
-            if e.id and (e.label == "GPE" or e.id in ("EU", "ASEAN", "BRI")):
+            if e.id and (e.label == "GPE" or e.id in GROUPS):
                 for s in (e.name, *e.aliases):
                     places[s.lower()] = e.id
         orgs = {s.lower(): e for e in entries if e.label == "ORG" for s in (e.name, *e.aliases)}

@@ -18,9 +18,10 @@ from spacy.tokens import Span
 
 from extractor.nlp.claims.context import DocContext
 from extractor.nlp.claims.fields.indicator import flow, lead_flow
+from extractor.nlp.entities.gazetteer import GROUPS
 from extractor.nlp.indicators.candidates import Candidate
 
-_BLOCS = ("EU", "ASEAN", "BRI")
+_BLOCS = GROUPS
 
 
 @dataclass
@@ -151,15 +152,22 @@ def last_place(ctx: DocContext, before_token: int, kind: str) -> str | None:
 def article_geo(ctx: DocContext) -> str | None:
     """The place the article is about: its places weighed by role. A possessor or subject
     ("Vietnam's exports", "Japan posts", "German exports") and a dateline city's country count
-    most, a counterpart ("exports to the US", "trade with China") least; the headline and the
-    first paragraph count double. A place without a code can win (a Shenzhen story): then None."""
+    most, a counterpart ("exports to the US", "trade with China") least, a country's statistics
+    office or central bank in between; the headline and the first paragraph count double. A place
+    without a code can win (a Shenzhen story): then None."""
     doc, text = ctx.doc, ctx.text
     scores: Counter[str] = Counter()
     first: dict[str, int] = {}
     lead_end = text.find("\n", text.find("\n") + 1) if "\n" in text else len(text)
     lead_end = max(lead_end, ctx.sents[1].end_char if len(ctx.sents) > 1 else 0)
     for e in ctx.ents:
-        if e.label_ not in ("GPE", "NORP") and not (e.label_ == "ORG" and e.kb_id_ in ("EU", "ASEAN")):
+        if e.label_ == "ORG" and ctx.bodies.get(e.kb_id_):
+            # "the RBI held the repo rate", "the Census Bureau said": a country's body names its country
+            code = ctx.bodies[e.kb_id_]
+            scores[code] += 2.0 if e.start_char < lead_end else 1.0
+            first.setdefault(code, e.start)
+            continue
+        if e.label_ not in ("GPE", "NORP") and not (e.label_ == "ORG" and e.kb_id_ in GROUPS):
             continue
         code = e.kb_id_ or (f"?{e.text}" if e.label_ == "GPE" else "")
         if not code:

@@ -242,6 +242,20 @@ def _lead_flow(r: Reading, f: Figure) -> Reading | None:
     return None
 
 
+def _lead_topic(r: Reading, f: Figure) -> Reading | None:
+    """"As for unemployment rate, the Fed lowered its estimate to 4.2%": the lead names what a
+    figure whose own phrase names nothing measures (``lead_topic`` in words.yaml)."""
+    if r.candidates:
+        return None
+    sent = f.ctx.sent_of(f.span)
+    m = f.ctx.lex.lead_topic.match(f.ctx.text, sent.start_char, f.span.start_char)
+    if m is None:
+        return None
+    what = f.ctx.doc.char_span(m.start("what"), m.end("what"), alignment_mode="expand")
+    found = link(f.ctx, what, f.units) if what is not None else []
+    return replace(r, candidates=found) if found else None
+
+
 def _measured_after(r: Reading, f: Figure) -> Reading | None:
     """"a target of $1 trillion in merchandise exports", "$5 billion worth of exports": what the
     figure measures follows it (not for a share: its "of ..." is its whole)."""
@@ -311,6 +325,7 @@ READING: Refinements[Reading] = Refinements("indicator", [
     ("phrase.listed_place", _listed_place),
     ("indicator.elided_verb", _elided_verb),
     ("indicator.lead_flow", _lead_flow),
+    ("indicator.lead_topic", _lead_topic),
     ("indicator.measured_after", _measured_after),
     ("indicator.share_whole", _share_whole),
     ("indicator.share_whole_flow", _share_whole_flow),

@@ -18,7 +18,7 @@ from spacy.tokens import Span
 
 from extractor.nlp.claims.context import DocContext
 from extractor.nlp.claims.draft import Draft
-from extractor.nlp.claims.tree import governors
+from extractor.nlp.claims.tree import governors, reports
 from extractor.nlp.periods import fiscal
 from extractor.nlp.periods.iso import Anchor, parse_iso_period
 from extractor.nlp.rule_table import RuleTable
@@ -60,10 +60,15 @@ def is_basis_date(ctx: DocContext, ds: Span) -> bool:
     return True
 
 
+#: a page's date line before the story on the same line (" date 2024-02-15 There were ...")
+_DATE_HEADER = re.compile(r"\s*(?:date|published|updated|posted)[:\s]+\d{4}-\d{2}-\d{2}\b", re.I)
+
+
 def in_dateline(ctx: DocContext, ds: Span) -> bool:
-    """"HANOI, October 6 (VNA) –": the date of the story, not of its figures."""
+    """"HANOI, October 6 (VNA) –", " date 2024-02-15 There were ...": the date of the story, not of
+    its figures."""
     line_start = ctx.text.rfind("\n", 0, ds.start_char) + 1
-    m = DATELINE.match(ctx.text, line_start)
+    m = DATELINE.match(ctx.text, line_start) or _DATE_HEADER.match(ctx.text, line_start)
     return m is not None and ds.end_char <= m.end()
 
 
@@ -75,8 +80,10 @@ def attached_to_reporting(ctx: DocContext, ds: Span) -> bool:
         if head.i == tok.i:
             return False
         if head.pos_ in ("VERB", "AUX"):
-            # "turnover ... was estimated at US$248.19 billion": the estimate's figure, not a statement
-            return head.lemma_.lower() in ctx.lex.reporting_verbs and head.lemma_.lower() not in ("estimate", "calculate", "put")
+            # "turnover ... was estimated at US$248.19 billion": the estimate's figure, not a statement;
+            # "employers added 130,000 jobs in August": a verb whose object is a figure states no saying
+            return head.lemma_.lower() in ctx.lex.reporting_verbs and head.lemma_.lower() not in ("estimate", "calculate", "put") \
+                and reports(head)
         if head.pos_ in ("NOUN", "PROPN"):
             return False  # "turnover in the first nine months": the date of a noun, not of the saying
         tok = head
@@ -133,7 +140,8 @@ def _sentence_date(f: Figure) -> dict | None:
     appositive: set[int] = set()
     for (a, _), (b, _) in zip(in_sent, in_sent[1:]):
         gap = ctx.text[a.end_char:b.start_char]
-        if re.fullmatch(r",\s*", gap) or (a.start in appositive and re.fullmatch(r"(?<!\s)\s+of\s+(?:fiscal\s+|financial\s+)?", gap, re.I)):
+        # ("the October-December period of last year": the second names the first's year)
+        if re.fullmatch(r",\s*", gap) or re.fullmatch(r"(?<!\s)\s+of\s+(?:fiscal\s+|financial\s+)?", gap, re.I):
             appositive.add(b.start)
     in_sent = [(ds, d) for ds, d in in_sent if ds.start not in appositive]
     for ds, d in in_sent:
@@ -154,8 +162,9 @@ def _sentence_date(f: Figure) -> dict | None:
             continue  # "has doubled since 2016": the base of the multiple; the figure is of the story's time
         gap = ctx.text[owner[2].end_char:ds.start_char]
         if not own and ds.start >= owner[2].end and dist > 1 and (
-                ds.start - owner[2].end <= 1 or re.fullmatch(r"(?<!\s)\s*+(?:in|during|over|for)?\s*+the same (?:period|month|quarter) (?:of|in)\s*", gap)):
-            continue  # "up from 7.9 percent a year earlier": the date of the figure just before it
+                ds.start - owner[2].end <= 1 or re.fullmatch(r"(?<!\s)\s*+(?:in|during|over|for)?\s*+the same (?:period|month|quarter) (?:of|in)\s*", gap)
+                or (ANAPHORIC_DATE.match(" ".join(ds.text.lower().split())) and ds.start - owner[2].end <= 4)):
+            continue  # "up from 7.9 percent a year earlier", "¥58.3 billion in deficit a year before": the date of the figure just before it
         cands.append((abs(dist) > owner[0] + 3, abs(dist), d))
     if cands:
         cands.sort(key=lambda c: (c[0], c[1]))

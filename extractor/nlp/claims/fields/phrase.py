@@ -15,6 +15,7 @@ from spacy.tokens import Span, Token
 
 from extractor.nlp.claims.context import DocContext
 from extractor.nlp.claims.tree import is_change_noun, noun_phrase, subject
+from extractor.nlp.entities.gazetteer import GROUPS
 from extractor.nlp.rule_table import RuleTable
 
 _TIME_NOUNS = frozenset({"year", "month", "quarter", "week", "day", "decade"})
@@ -62,7 +63,18 @@ def _times_subject(ctx: DocContext, span: Span, q: dict) -> Span | None:
     return None
 
 
+def _label(ctx: DocContext, span: Span, q: dict) -> Span | None:
+    """"Unemployment rate: 5.5 per cent", "Exports: $12.3 billion": a list line's label."""
+    start = q.get("approx_start") or q["start"]
+    line_start = ctx.text.rfind("\n", 0, start) + 1
+    m = re.fullmatch(r"\s*([A-Za-z][^:\n]{1,60}?):\s*", ctx.text[line_start:start])
+    if m is None or len(m.group(1).split()) > 8:
+        return None
+    return ctx.doc.char_span(line_start + m.start(1), line_start + m.end(1), alignment_mode="expand")
+
+
 FIGURE_RULES: RuleTable[Span] = RuleTable("phrase.figure", [
+    ("phrase.label", _label),
     ("phrase.worth", _worth),
     ("phrase.times_subject", _times_subject),
 ])
@@ -231,7 +243,7 @@ def place_at_figure(ctx: DocContext, span: Span, q: dict) -> Span | None:
     end_char = max(0, start_char - 8) + m.start()
     for e in ctx.ents:
         if e.end_char == end_char and e.label_ in ("GPE", "NORP", "LOC") or (
-                e.end_char == end_char and e.label_ == "ORG" and e.kb_id_ in ("EU", "ASEAN", "BRI")):
+                e.end_char == end_char and e.label_ == "ORG" and e.kb_id_ in GROUPS):
             return e
     return None
 
@@ -321,7 +333,7 @@ def link_words(phrase: Span | None, keep_numbers: bool = False) -> list[str]:
         if t.ent_type_ in ("GPE", "DATE", "MONEY", "PERCENT", "PERSON", "TIME", "NORP", "LOC") or (
                 t.ent_type_ == "CARDINAL" and not keep_numbers):
             continue
-        if t.ent_type_ == "ORG" and t.ent_kb_id_ in ("EU", "ASEAN", "BRI"):
+        if t.ent_type_ == "ORG" and t.ent_kb_id_ in GROUPS:
             continue
         if (t.like_num and not keep_numbers) or t.is_punct or t.tag_ == "POS":
             continue
@@ -373,7 +385,7 @@ def anaphoric(ctx: DocContext, phrase: Span) -> bool:
     if words[0] in ("those", "these"):
         # "those to ASEAN and the European Union": the pronoun, then only places
         rest = [t for t in phrase[1:] if not (t.is_punct or t.is_stop or t.ent_type_ in ("GPE", "LOC", "NORP")
-                                              or (t.ent_type_ == "ORG" and t.ent_kb_id_ in ("EU", "ASEAN", "BRI")))]
+                                              or (t.ent_type_ == "ORG" and t.ent_kb_id_ in GROUPS))]
         return not rest
     content = [w for w in words if w not in neutral and w not in ("its", "their", "the", "a", "an", "this", "that")
                and w not in _CHANGE_NOUNS]

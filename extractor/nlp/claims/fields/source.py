@@ -16,7 +16,8 @@ from spacy.tokens import Span, Token
 
 from extractor.nlp.claims.context import DocContext, para_bounds
 from extractor.nlp.claims.draft import Draft
-from extractor.nlp.claims.tree import first_verb_above, subject
+from extractor.nlp.claims.tree import first_verb_above, reports, subject
+from extractor.nlp.entities.gazetteer import GROUPS
 from extractor.nlp.rule_table import RuleTable
 
 # -- names --------------------------------------------------------------------------------------------------
@@ -196,16 +197,6 @@ def _verb_subjects(ctx: DocContext, verb: Token) -> list[Token]:
     return [found[k] for k in sorted(found)]
 
 
-def _reports(t: Token) -> bool:
-    """A reporting verb that reports: not one whose object holds a figure ("Employers added 250,000
-    jobs", "the GVA showed a growth of 7.1 per cent", "the country reported a $4.2 billion surplus")."""
-    for c in t.children:
-        if c.dep_ == "dobj" and any(x.like_num or x.ent_type_ in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")
-                                    for x in c.subtree):
-            return False
-    return True
-
-
 def _credit(ctx: DocContext, sent: Span) -> tuple[str | None, str] | None:
     lex, doc = ctx.lex, ctx.doc
     base = sent.start_char
@@ -222,7 +213,7 @@ def _credit(ctx: DocContext, sent: Span) -> tuple[str | None, str] | None:
     for t in (doc[i] for i in ctx.reporting_tokens[lo:hi]):
         # (a reporting verb the tagger took for a noun still heads its clause: "The IMF forecast that")
         verb_like = t.pos_ == "VERB" or (t.dep_ == "ROOT" and any(c.dep_ == "nsubj" for c in t.children))
-        if t.lemma_.lower() not in lex.reporting_verbs or not verb_like or not _reports(t):
+        if t.lemma_.lower() not in lex.reporting_verbs or not verb_like or not reports(t):
             continue
         for who in _verb_subjects(ctx, t):
             who_span = doc[who.left_edge.i: who.right_edge.i + 1]
@@ -317,11 +308,10 @@ def actor(ctx: DocContext, span: Span, q: dict) -> str | None:
         obj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
         if obj is not None:
             subj = obj  # "the members of the Central Bank's Monetary Policy Committee"
-    who = doc[subj.left_edge.i: subj.right_edge.i + 1]
     if subj.lemma_.lower() in ctx.lex.unnamed:
         return None  # (a poll: see ``poll``)
     ents = [e for e in ctx.ents if e.start <= subj.i < e.end]
-    if ents and ents[0].label_ == "ORG" and ents[0].kb_id_ not in ("EU", "ASEAN", "BRI", "EA"):
+    if ents and ents[0].label_ == "ORG" and ents[0].kb_id_ not in GROUPS:
         return org_name(ctx, ents[0])
     if ents or subj.lemma_.lower() not in ctx.lex.actor_nouns:
         return None
