@@ -13,12 +13,15 @@ from bisect import bisect_right
 from spacy.tokens import Doc, Span
 
 #: a dateline at the start of a line: "HANOI, October 6 (VNA) –", "BEIJING, Aug. 8 (Xinhua) --",
-#: "SEOUL, Nov 1 (Reuters) -", and without an agency "WUHAN, March 21 --", "Taipei, Aug. 7 --";
+#: "SEOUL, Nov 1 (Reuters) -", without an agency "WUHAN, March 21 --", "Taipei, Aug. 7 --", and a
+#: city in capitals alone "TOKYO – ", "KARACHI: ";
 #: the story's first sentence starts after it
 DATELINE = re.compile(
     r"(?m)^(?:[A-Z][A-Z .'’-]{1,30},[^\n()]{0,30}\([^\n()]{1,30}\)"
-    r"|[A-Z][A-Za-z .'’-]{1,30},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?))"
-    r"\s*(?:-{1,2}|–|—)\s*")
+    r"|[A-Z][A-Za-z .'’-]{1,30},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?)"
+    r"|[A-Z]{3,}(?:[ .'’-][A-Z]{2,}){0,2}(?=\s*+(?:-{1,2}|–|—)\s)"
+    r"|[A-Z]{3,}(?:[ .'’-][A-Z]{2,}){0,2}(?=:\s))"
+    r"\s*+(?:-{1,2}|–|—|:)\s*")
 
 _KEY = "extractor.sentence_starts"
 

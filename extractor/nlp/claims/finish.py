@@ -48,6 +48,12 @@ def _balance(ctx: DocContext, d: Draft, context: str) -> tuple[str, float] | Non
     return None
 
 
+def _cut(ctx: DocContext, d: Draft) -> bool:
+    """The count is of what a verb cuts, sheds or loses ("will cut 4,000 jobs")."""
+    verb = d.span.root.head
+    return verb.pos_ == "VERB" and verb.lemma_.lower() in ctx.lex.cut_verbs and d.span.root.i > verb.i
+
+
 def finish(ctx: DocContext, d: Draft, weights: ConfidenceWeights) -> Claim:
     text, q = ctx.text, d.q
     value = q["value"]
@@ -63,9 +69,12 @@ def finish(ctx: DocContext, d: Draft, weights: ConfidenceWeights) -> Claim:
         balance = _balance(ctx, d, context)
         if balance is not None:
             (indicator, score), how["indicator"] = balance, "finish.balance_of_sentence"
+    if value is not None and value > 0 and (re.search(r"\bdeficits?\b", context, re.I) or (
+            d.measure in ("level", "count") and ctx.lex.negative_words.search(context))):
+        value = -value  # a deficit; a loss, a shortfall of a level or count
+    elif value is not None and value > 0 and d.measure == "count" and _cut(ctx, d):
+        value = -value  # "Cisco will cut 4,000 jobs"
     if ctx.lex.deficit_words.search(context):
-        if value is not None and value > 0 and re.search(r"\bdeficits?\b", context, re.I):
-            value = -value
         if indicator and indicator.endswith((".total", ".trade", ".exports", ".imports")) \
                 and re.search(r"deficit|surplus|balance", context, re.I):
             bal = indicator.split(".")[0] + ".balance"

@@ -45,6 +45,8 @@ class ClaimLexicon:
     yoy: re.Pattern
     mom: re.Pattern
     deficit_words: re.Pattern
+    negative_words: re.Pattern
+    cut_verbs: frozenset[str]
     price_words: re.Pattern
     growth_words: re.Pattern
     anaphora: dict[str, str]
@@ -100,6 +102,8 @@ class ClaimLexicon:
                 yoy=re.compile(r["basis_yoy"], re.I),
                 mom=re.compile(r["basis_mom"], re.I),
                 deficit_words=word_rx(r["deficit_words"]),
+                negative_words=word_rx(r["negative_words"]),
+                cut_verbs=frozenset(r["cut_verbs"]),
                 price_words=word_rx(r["price_words"]),
                 growth_words=word_rx(r["growth_words"]),
                 anaphora=dict(r["place_anaphora"]),

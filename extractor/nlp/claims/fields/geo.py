@@ -96,7 +96,14 @@ def phrase_places(ctx: DocContext, span: Span, phrase: Span | None, candidates: 
                 if self_code:
                     geos.append(self_code)
                     break
-    return PhrasePlaces(sorted(set(geos)), partners)
+    geos = sorted(set(geos))
+    subs = [g for g in geos if "-" in g]
+    if subs and any(g.split("-")[0] in geos for g in subs):
+        # "the foreign trade value of east China's economic powerhouse province of Jiangsu": the
+        # province, unless the country owns what is measured ("China's exports", the city a dateline)
+        owner = next((e.kb_id_ for e in ctx.ents_in(phrase) if e.root.dep_ == "poss" and e.root.head.i == phrase.root.i), None)
+        geos = [owner] if owner in geos and "-" not in owner else [g for g in geos if g not in {s.split("-")[0] for s in subs}]
+    return PhrasePlaces(geos, partners)
 
 
 def counterpart_subject(ctx: DocContext, e: Span) -> bool:

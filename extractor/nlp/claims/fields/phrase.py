@@ -19,6 +19,8 @@ from extractor.nlp.entities.gazetteer import GROUPS
 from extractor.nlp.rule_table import RuleTable
 
 _TIME_NOUNS = frozenset({"year", "month", "quarter", "week", "day", "decade"})
+#: quarters, halves and fiscal years written as codes ("Q3", "H1", "FY25", "2023-24")
+_PERIOD_CODE = re.compile(r"(?:Q[1-4]|H[12]|FY[\d'-]*|\d{4}(?:-\d{2,4})?)(?::\S*)?", re.I)
 #: how far up its heads a figure's phrase is looked for
 CLIMB = 8
 
@@ -102,7 +104,8 @@ def _at_with_noun(ctx: DocContext, span: Span, tok: Token) -> Span | None:
     for m in ctx.matched("phrase.at_with_noun", tok.i):
         noun = doc[m["noun"]]
         if noun.i < span.start and noun.lemma_.lower() not in ctx.lex.level_nouns and noun.dep_ != "attr" \
-                and not is_change_noun(noun) and noun.ent_type_ not in ("MONEY", "PERCENT", "DATE", "CARDINAL"):
+                and not is_change_noun(noun) and noun.ent_type_ not in ("MONEY", "PERCENT", "DATE", "CARDINAL") \
+                and not _PERIOD_CODE.fullmatch(noun.text):  # "with Q2 at 6.4 per cent": a period, not a thing
             return noun_phrase(doc, noun, exclude=doc[m["prep"]])
     return None
 
