@@ -69,6 +69,7 @@ class ClaimLexicon:
     not_claim_nouns: frozenset[str]
     anaphoric_subjects: frozenset[str]
     basis_before: re.Pattern
+    record_since: re.Pattern
     same_period_of: re.Pattern
     value_of_before: re.Pattern
     earlier_value_before: re.Pattern
@@ -126,6 +127,7 @@ class ClaimLexicon:
                 not_claim_nouns=frozenset(r["not_claim_nouns"]),
                 anaphoric_subjects=frozenset(r["anaphoric_subjects"]),
                 basis_before=re.compile(r["basis_before"], re.I),
+                record_since=re.compile(r["record_since"], re.I),
                 same_period_of=re.compile(r["same_period_of"], re.I),
                 value_of_before=re.compile(r["value_of_before"], re.I),
                 earlier_value_before=re.compile(r["earlier_value_before"]),

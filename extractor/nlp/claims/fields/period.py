@@ -147,6 +147,9 @@ def _sentence_date(f: Figure) -> dict | None:
     for ds, d in in_sent:
         if attached_to_reporting(ctx, ds) or is_basis_date(ctx, ds) or date_of_other_clause(ds, span):
             continue
+        lead = ctx.text[max(sent.start_char, ds.start_char - 60):ds.start_char + (5 if ds[0].lower_ == "since" else 0)]
+        if ctx.lex.record_since.search(lead):
+            continue  # "its lowest point since November 1976": where a record starts
         if ctx.text[max(0, ds.start_char - 1):ds.start_char] == "(" and len(in_sent) > 1:
             continue  # "By 2025, the final year of the plan (2021-25)": an aside on the date before
         dist = ds.start - span.end if ds.start >= span.end else span.start - ds.end

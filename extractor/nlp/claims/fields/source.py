@@ -131,16 +131,20 @@ def antecedent(ctx: DocContext, words: list[str], before: int) -> str | None:
     if key is None:
         return None
     marks = ctx.lex.anaphoric_credits[key]
-    for e in reversed(ctx.ents):
-        if e.end_char > before or not (e.label_ == "ORG" or (marks == ("",) and e.label_ == "GPE" and not e.kb_id_)):
-            continue  # (a company the tagger calls a place that no place code links: "Cisco")
+
+    def fits(e: Span) -> bool:
+        if not (e.label_ == "ORG" or (marks == ("",) and e.label_ == "GPE" and not e.kb_id_)):
+            return False  # (a company the tagger calls a place that no place code links: "Cisco")
         name = e.text.lower()
-        if marks == ("",):
-            if not any(w in name for w in _PUBLIC_BODIES):
-                return org_name(ctx, e)
-        elif any(m in name for m in marks):
-            return org_name(ctx, e)
-    return None
+        return not any(w in name for w in _PUBLIC_BODIES) if marks == ("",) else any(m in name for m in marks)
+
+    earlier = [e for e in ctx.ents if e.end_char <= before and fits(e)]
+    if earlier:
+        return org_name(ctx, earlier[-1])
+    # "the national statistics agency said ..." before "Statistics South Africa" is named: the body
+    # the article names next
+    later = [e for e in ctx.ents if e.start_char > before and fits(e)]
+    return org_name(ctx, later[0]) if later else None
 
 
 #: words before a body's noun that do not change which body it is ("the local customs", "the
@@ -162,6 +166,11 @@ def name_for(ctx: DocContext, tok: Token) -> str | None:
     return name_in(ctx, sub.start_char, sub.end_char)
 
 
+#: words before a surname that are no part of the name ("Governor Shaktikanta Das")
+_TITLE_WORDS = frozenset({"governor", "minister", "president", "chairman", "chairwoman", "chair", "secretary", "director",
+                          "chief", "head", "spokesman", "spokeswoman", "deputy", "mr", "ms", "mrs", "dr", "premier",
+                          "commissioner", "economist", "analyst", "professor", "the", "said", "says", "told"})
+
 _SOURCE_TAIL = re.compile(
     r"(?<!\s)\s+(?:on|in|last|this|earlier|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"january|february|march|april|may|june|july|august|september|october|november|december|week|month|year|"
@@ -178,6 +187,13 @@ def clean_source(ctx: DocContext, name: str | None) -> str | None:
         for e in ctx.ents:
             if e.label_ == "PERSON" and len(e) > 1 and name in (e[0].text, e[-1].text):
                 return e.text
+        # "Das" after "RBI Governor Shaktikanta Das", a name the tagger did not call a person
+        for m in re.finditer(r"((?:[A-Z][a-z]+\s){1,2})" + re.escape(name) + r"\b", ctx.text):
+            words = m.group(1).split()
+            while words and words[0].lower() in _TITLE_WORDS:
+                words = words[1:]
+            if words:
+                return " ".join(words + [name])
     return name
 
 
