@@ -28,8 +28,17 @@ class Figure:
         if verb is None:
             return []
         chain = [verb]
-        if verb.dep_ in ("xcomp", "ccomp") and verb.head.i != verb.i:
-            chain.append(verb.head)
+        v = verb
+        # "expected an addition of 10,000 jobs and the unemployment rate to rise to 5.5 per cent": up
+        # through complements and coordinated clauses to the verb that frames them
+        for _ in range(3):
+            if v.dep_ not in ("xcomp", "ccomp", "conj", "acl") or v.head.i == v.i:
+                break
+            v = v.head
+            while v.pos_ not in ("VERB", "AUX") and v.head.i != v.i and v.dep_ in ("dobj", "conj", "pobj", "prep"):
+                v = v.head
+            if v.pos_ in ("VERB", "AUX"):
+                chain.append(v)
         return chain
 
 

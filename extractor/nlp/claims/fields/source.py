@@ -101,8 +101,8 @@ def name_in(ctx: DocContext, s: int, e: int) -> str | None:
     if not words or words[0].pos_ == "PRON":
         return None
     head = max(words, key=lambda t: (t.head.i < words[0].i or t.head.i > words[-1].i or t.head.i == t.i, t.i))
-    if head.lemma_.lower() in ctx.lex.unnamed or head.lower_ in ctx.lex.unnamed:
-        return None  # "an official", "data", "analysts": nobody named
+    if {head.lemma_.lower(), head.lower_} & (ctx.lex.unnamed | ctx.lex.unnamed_documents):
+        return None  # "an official", "data", "the numbers", "analysts": nobody named
     owner = next((k for k, t in enumerate(words) if t.tag_ == "POS" or t.lower_ in ("'s", "’s")), None)
     if owner is not None and 0 < owner and words[-1].lower_ not in ctx.lex.actor_nouns \
             and words[-1].lower_ not in ctx.lex.anaphoric_credits:
@@ -372,10 +372,15 @@ def carried_credits(ctx: DocContext, drafts: list[Draft]) -> None:
     credit later in the same paragraph; (4) else the article's first credit (a release credited once,
     anywhere). A sentence that credits an unnamed official keeps its figures unsourced; a poll's
     forecast credit covers its own sentence only."""
+    # (a credit of a sentence whose figures are all forecasts, "economists had expected 100,000,
+    # according to Thomson Reuters Eikon", is for them only)
+    forecasts = {st for st in ctx.sent_credits if any(d.sent_start == st for d in drafts)
+                 and all(d.modality == "forecast" for d in drafts if d.sent_start == st)}
     credits = sorted((ctx.doc[st].idx, c[0]) for st, c in ctx.sent_credits.items()
-                     if c[0] and c[1] not in ("forecaster", "unnamed"))
+                     if c[0] and c[1] not in ("forecaster", "unnamed") and st not in forecasts)
     events = sorted(credits + [(d.q["start"], d.source) for d in drafts
-                               if d.source and d.source_how != "run" and d.how.get("source") != "source.poll"])
+                               if d.source and d.source_how != "run" and d.how.get("source") != "source.poll"
+                               and d.sent_start not in forecasts])
     for d in drafts:
         if d.source:
             continue
