@@ -61,13 +61,16 @@ def eval_time(data_path, splits, db_path, json_path) -> None:
         db = open_db(db_path, create=False)
         pairs = []
         for d in docs:
-            row = db.execute("select text from articles where id = ?", [d.doc]).fetchone()
+            # (a text that repeats another document's is stored once, under the first name)
+            row = db.execute(
+                "select a.text, a.id from article_files f join articles a on a.id = f.article_id where f.path = ?",
+                [str(corpus / f"{d.doc}.txt")]).fetchone()
             if row is None:
                 pred = TimeDocument(d.doc, d.dct, d.text, [])
             elif row[0] != d.text:
                 fail(f"{data_path}: document {d.doc!r} was stored with other text (offsets would not align)")
             else:
-                pred = TimeDocument(d.doc, d.dct, d.text, stored_timexes(db, d.doc))
+                pred = TimeDocument(d.doc, d.dct, d.text, stored_timexes(db, row[1], row[0]))
             pairs.append((d, pred))
         db.conn.close()
     except (CorpusError, StoreError) as exc:

@@ -316,10 +316,20 @@ def render(result: dict[str, Any], title: str) -> str:
 # ---------------------------------------------------------------------------------------- the store
 
 
-def stored_timexes(db: Any, article_id: str) -> list[Timex]:
-    """The time expressions stored for one article: its DATE mentions, their period as value."""
+def stored_timexes(db: Any, article_id: str, text: str) -> list[Timex]:
+    """The TIMEX3 stored for one article (on its DATE and TIMEX mentions), offsets into ``text``,
+    the article's stored text."""
     rows = db.execute(
-        "select start, [end], text, period from mentions where article_id = ? and type = 'DATE' order by start",
+        "select timex_start, timex_end, timex_type, timex_value from mentions "
+        "where article_id = ? and timex_type is not null order by timex_start, timex_end",
         [article_id],
     ).fetchall()
-    return [Timex(s, e, t, "DATE", p) for s, e, t, p in rows]
+    return [Timex(s, e, text[s:e], t, v) for s, e, t, v in rows]
+
+
+def stored_documents(db: Any) -> list[TimeDocument]:
+    """Every stored article as a TimeML document: its text, publication date and TIMEX3."""
+    out = []
+    for aid, text, published in db.execute("select id, text, published from articles order by id").fetchall():
+        out.append(TimeDocument(aid, published, text, stored_timexes(db, aid, text)))
+    return out

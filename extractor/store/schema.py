@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def claim_key(content_hash: str, start: int, end: int, value: Any, unit: Any) -> str:
@@ -47,6 +47,10 @@ TABLES: dict[str, dict] = {
             "text": str, "value": float, "unit": str, "low": float, "high": float, "approx": str,
             "direction": str, "noun": str, "period": str, "period_start": str, "period_end": str,
             "entity_id": str, "origin": str, "attrs": str,
+            # the TIMEX3 (issue 18) of a DATE mention, or of a TIMEX mention (a time expression with
+            # no period: a duration, a set, "now"); its extent may differ from the mention's ("since
+            # 1990": the expression is "1990")
+            "timex_type": str, "timex_value": str, "timex_start": int, "timex_end": int,
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("sentence_id", "sentences", "id")],
