@@ -314,14 +314,21 @@ class Resolve:
                 return None
         return self._yearly(make, None, "day")
 
-    def ymd(self, y: str, m: str, d: str) -> str | None:
+    def ymd(self, y: str, a: str, b: str, weekday: str = "") -> str | None:
+        """A numeric date: month first (10/30/89), day first when the first number is no month
+        (30/10/89) or when only that reading falls on the weekday written before it."""
         year = int(y)
         if year < 100:
             year += 1900 if year > 30 else 2000
-        try:
-            return date(year, int(m), int(d)).isoformat()
-        except ValueError:
-            return None
+        readings = []
+        for month, day in ((int(a), int(b)), (int(b), int(a))):
+            try:
+                readings.append(date(year, month, day))
+            except ValueError:
+                continue
+        if weekday:
+            readings = [d for d in readings if d.isoweekday() == int(weekday)] or readings
+        return readings[0].isoformat() if readings else None
 
     def quarter(self, q: str, mode: str = "", years: str = "0") -> str | None:
         """A quarter without a year: in a past-tense clause the latest that has begun, otherwise
