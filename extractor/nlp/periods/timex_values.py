@@ -19,6 +19,10 @@ from typing import Callable
 GRANS = ("century", "decade", "year", "half", "season", "quarter", "month", "week", "weekend", "day", "part", "time")
 _RANK = {g: i for i, g in enumerate(GRANS)}
 SEASON_MONTH = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
+#: a day without its year in a past-tense clause is put ahead of the publication date rather than
+#: this many days or more back, when it is at most _DAY_AHEAD days ahead
+_DAY_BACK = 183
+_DAY_AHEAD = 62
 #: TIMEX3 duration units of the time of day (PT...)
 CLOCK_UNITS = {"H": "H", "MIN": "M", "S": "S"}
 
@@ -289,7 +293,7 @@ class Resolve:
         gran = self.tables.gran(unit)
         k = _int(n, default=1)
         ref = self.ref
-        if gran == "year" and ref is not None and ref.gran in ("half", "quarter", "month", "day"):
+        if gran == "year" and k == 1 and ref is not None and ref.gran in ("half", "quarter", "month"):
             return ref.shift("year", -k).value
         if gran == "week":
             gran, k = "day", 7 * k
@@ -312,7 +316,15 @@ class Resolve:
                 return Point(date(year, mm, dd), "day")
             except ValueError:
                 return None
-        return self._yearly(make, None, "day")
+        out = self._yearly(make, None, "day")
+        if out is not None and self.dct is not None and self._mode(None) == "past":
+            # a day named without its year lies near the publication date: in a past-tense clause
+            # ("authorized a split payable Dec. 7") a day weeks ahead beats one most of a year back
+            ahead = make(self.dct.year + (date(self.dct.year, mm, 1) < date(self.dct.year, self.dct.month, 1)))
+            back = (self.dct - date.fromisoformat(out)).days
+            if ahead is not None and back > _DAY_BACK and 0 < (ahead.day - self.dct).days <= _DAY_AHEAD:
+                return ahead.value
+        return out
 
     def ymd(self, y: str, a: str, b: str, weekday: str = "") -> str | None:
         """A numeric date: month first (10/30/89), day first when the first number is no month
