@@ -41,6 +41,8 @@ def clause_tense(span: Span, future_verbs: frozenset[str] = frozenset()) -> str 
     if "to" in lowers and verb.dep_ in ("xcomp", "ccomp", "advcl", "acl"):
         governor = verb.head
         if governor.lemma_.lower() in future_verbs or governor.lower_ in future_verbs:
+            if any(c.lower_ in ("had", "'d") for c in governor.children if c.dep_ in ("aux", "auxpass")):
+                return "past"  # "had been scheduled to expire Friday": a plan of the past
             return "future" if governor.tag_ != "VBD" or governor.lemma_.lower() in ("go",) else "past"
     if lowers & _MODALS:
         return "future" if not any(c.lower_ in ("could", "might") and c.tag_ == "MD" for c in aux) else "present"

@@ -326,6 +326,12 @@ class Resolve:
                 return ahead.value
         return out
 
+    def quarterof(self, m: str, d: str) -> str | None:
+        """"the quarter ended Sept. 30": the calendar quarter that holds the day."""
+        day = self.day(m, d)
+        p = parse_value(day) if day else None
+        return p.at("quarter").value if p else None
+
     def ymd(self, y: str, a: str, b: str, weekday: str = "") -> str | None:
         """A numeric date: month first (10/30/89), day first when the first number is no month
         (30/10/89) or when only that reading falls on the weekday written before it."""
@@ -468,7 +474,7 @@ _FUNCTIONS: dict[str, Callable[..., str | None]] = {
     "dct": Resolve.dct_, "ref": Resolve.ref_, "refday": Resolve.refday, "refq": Resolve.refq,
     "deictic": Resolve.deictic, "ago": Resolve.ago, "month": Resolve.month, "day": Resolve.day,
     "ymd": Resolve.ymd, "quarter": Resolve.quarter, "half": Resolve.half, "season": Resolve.season,
-    "weekday": Resolve.weekday, "weekend": Resolve.weekend, "refqyear": Resolve.refqyear,
+    "weekday": Resolve.weekday, "weekend": Resolve.weekend, "refqyear": Resolve.refqyear, "quarterof": Resolve.quarterof,
     "frequency": Resolve.frequency, "holiday": Resolve.holiday, "dur": Resolve.dur,
     "durhalf": Resolve.durhalf, "hhmm": Resolve.hhmm,
 }
