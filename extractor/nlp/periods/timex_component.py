@@ -51,8 +51,11 @@ class TimexTagger:
         self.initialize()
 
     def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
-        """Load the grammar and its word lists (``timex.yaml``, ``dates.yaml``)."""
+        """Load the grammar and its word lists (``timex.yaml``, ``dates.yaml``) and compile every
+        rule (once, before worker processes fork; and so that every rule's expression is one the
+        regex-safety check of issue 14 sees)."""
         self.grammar: TimexGrammar = grammar()
+        self.grammar.compile_all()
         data = load_data("timex.yaml")
         words = self.grammar.words
         triggers = set(map(str, data["triggers"]))

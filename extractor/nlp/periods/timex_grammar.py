@@ -241,7 +241,7 @@ def _spaces(rx: str) -> str:
     """A pattern's spaces (outside character classes) as :data:`SPACE`."""
     out = []
     in_class = escaped = False
-    for ch in rx:
+    for i, ch in enumerate(rx):
         if escaped:
             out.append(ch)
             escaped = False
@@ -253,7 +253,9 @@ def _spaces(rx: str) -> str:
         elif ch == "]" and in_class:
             in_class = False
         elif ch == " " and not in_class:
-            out.append(SPACE)
+            # (a space with a quantifier of its own is one space character: a repeated group of
+            # repeats would backtrack exponentially)
+            out.append("[ \\t\\u00a0]" if rx[i + 1:i + 2] in ("*", "+", "?", "{") else SPACE)
             continue
         out.append(ch)
     return "".join(out)
