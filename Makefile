@@ -9,7 +9,7 @@ DB     ?= data/facts.db
 CORPUS ?= corpus
 GOLD   ?= gold
 
-.PHONY: install extract test test-fast eval bench report browse check clean
+.PHONY: install extract test test-fast eval eval-time bench report browse check clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 not found (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -37,6 +37,12 @@ test-fast: $(STAMP)
 eval: $(STAMP)
 	@mkdir -p data
 	$(BIN)/extractor eval --corpus $(CORPUS) --gold $(GOLD) --json data/eval.json
+
+# TempEval-3 time-expression measures on TimeBank (development part, held-out part, all)
+TIMEBANK ?= $(firstword $(wildcard ../shared/data/timebank.jsonl ../../shared/data/timebank.jsonl) ../shared/data/timebank.jsonl)
+eval-time: $(STAMP)
+	@mkdir -p data
+	$(BIN)/extractor eval-time --data $(TIMEBANK) --json data/eval-time.json
 
 bench: $(STAMP)
 	@mkdir -p data

@@ -124,6 +124,13 @@ class Mention:
     period: str | None = _f(str)
     period_start: str | None = _f(str)
     period_end: str | None = _f(str)
+    # the TIMEX3 (issue 18) of a DATE mention, or of a TIMEX mention (a time expression with no
+    # period: a duration, a set, "now"); its extent may differ from the mention's ("since 1990":
+    # the expression is "1990")
+    timex_type: str | None = _f(str)
+    timex_value: str | None = _f(str)
+    timex_start: int | None = _f(int)
+    timex_end: int | None = _f(int)
     # named entities: an ISO 3166 code, a bloc or an organisation's id
     entity_id: str | None = _f(str)
     # which component found it, and what else it said (JSON)

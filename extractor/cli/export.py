@@ -1,4 +1,5 @@
-"""`extractor export`: claims in the GOLD_GUIDE.md form, as JSON lines or CSV."""
+"""`extractor export`: claims in the GOLD_GUIDE.md form, as JSON lines or CSV; or every article as
+a TimeML document with its time expressions (``--format timeml``)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,19 @@ from extractor.store.records import EXPORT_FIELDS, claim_records
 
 @click.command()
 @db_option()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default="-", help="File to write (default stdout).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "timeml"]), default="jsonl", show_default=True)
+@click.option("--out", "out_path", type=click.Path(), default="-",
+              help="File to write (default stdout); for timeml, the folder to write one <article>.tml into.")
 def export(db_path, fmt, out_path) -> None:
-    """Export claims, one per line, with the GOLD_GUIDE.md field names plus ``article``.
+    """Export claims, one per line, with the GOLD_GUIDE.md field names plus ``article``; or, with
+    ``--format timeml``, each article as a TimeML document (its text with a TIMEX3 tag, type and
+    value, around each time expression, and the publication date as DCT) that TempEval-3's
+    scorer reads.
 
     Example:
 
         extractor export --db data/facts.db --format csv --out claims.csv
+        extractor export --db data/facts.db --format timeml --out data/timeml/
     """
     import csv
 
@@ -31,6 +37,9 @@ def export(db_path, fmt, out_path) -> None:
         db = open_db(db_path, create=False)
     except StoreError as exc:
         fail(exc)
+    if fmt == "timeml":
+        _export_timeml(db, out_path)
+        return
     records = claim_records(db)
     stream = click.open_file(out_path, "w", encoding="utf-8")
     if fmt == "jsonl":
@@ -46,6 +55,24 @@ def export(db_path, fmt, out_path) -> None:
                     row[k] = json.dumps(row[k], ensure_ascii=False)
             w.writerow(row)
     stream.flush()
+
+
+def _export_timeml(db, out_path: str) -> None:
+    from pathlib import Path
+
+    from extractor.quality.timeml import stored_documents, to_timeml
+
+    if out_path == "-":
+        fail("--format timeml writes one file per article: give --out a folder")
+    out = Path(out_path)
+    if out.exists() and not out.is_dir():
+        fail(f"{out}: not a folder (--format timeml writes one file per article into --out)")
+    out.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for doc in stored_documents(db):
+        (out / f"{doc.doc}.tml").write_text(to_timeml(doc), encoding="utf-8")
+        n += 1
+    click.echo(f"wrote {n} TimeML documents to {out}", err=True)
 
 
 COMMANDS: list[click.Command] = [export]

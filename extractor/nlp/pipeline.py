@@ -2,7 +2,7 @@
 
     tokenizer -> tok2vec -> tagger -> paragraph_breaks -> parser -> ... -> ner
       -> entity_gazetteer -> entity_normalizer -> quantity_finder
-      -> period_resolver -> claim_builder
+      -> period_resolver -> timex_tagger -> claim_builder
 
 ``build(model=...)`` loads any English pipeline with a tagger, parser and ner (the default is a
 setting: ``EXTRACTOR_MODEL``); no model is downloaded at run time.
@@ -24,12 +24,14 @@ from extractor import __version__
 from extractor.nlp.claims import component as _claims  # noqa: F401  (registers claim_builder)
 from extractor.nlp.entities import component as _entities  # noqa: F401  (registers entity_gazetteer, entity_normalizer)
 from extractor.nlp.periods import component as _periods  # noqa: F401  (registers period_resolver)
+from extractor.nlp.periods import timex_component as _timexes  # noqa: F401  (registers timex_tagger)
 from extractor.nlp.quantities import component as _quantities  # noqa: F401  (registers quantity_finder)
 from extractor.rules import data_digest
 from extractor.nlp.text import DATELINE, doc_text
 from extractor.settings import model_name
 
-OUR_COMPONENTS = ("paragraph_breaks", "entity_gazetteer", "entity_normalizer", "quantity_finder", "period_resolver", "claim_builder")
+OUR_COMPONENTS = ("paragraph_breaks", "entity_gazetteer", "entity_normalizer", "quantity_finder", "period_resolver",
+                  "timex_tagger", "claim_builder")
 
 
 class ModelNotInstalled(RuntimeError):
@@ -100,6 +102,7 @@ def build(model: str | None = None, *, with_claims: bool = True) -> Language:
     nlp.add_pipe("entity_normalizer").initialize(nlp=nlp)
     nlp.add_pipe("quantity_finder")
     nlp.add_pipe("period_resolver")
+    nlp.add_pipe("timex_tagger")
     if with_claims:
         nlp.add_pipe("claim_builder").initialize(nlp=nlp)
     return nlp

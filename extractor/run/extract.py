@@ -24,6 +24,7 @@ from extractor.nlp.claims.component import claims as doc_claims
 from extractor.ingest.corpus import Article, CorpusError, find_files, iter_articles
 from extractor.nlp.indicators.catalog import catalog
 from extractor.nlp.periods.component import timexes
+from extractor.nlp.periods.timex_component import timexes3
 from extractor.nlp.pipeline import build, pipeline_version
 from extractor.ingest.pubdate import PubDate, publication_date
 from extractor.run.workers import Item, Outcome, process, process_parallel
@@ -189,9 +190,29 @@ def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str],
             attrs=to_json({k: q[k] for k in ("currency_inherited", "conversion_of", "cue_start", "approx_start") if q.get(k) is not None and q.get(k) is not False}),
         )
         mention_of_quantity[(q["start"], q["end"])] = mid
+    # each TIMEX3 rides on the DATE mention it overlaps most; the others are TIMEX mentions
+    t3 = timexes3(doc)
+    used: set[int] = set()
     for d in timexes(doc):
+        best, best_ov = None, 0
+        for k, t in enumerate(t3):
+            ov = min(d["end"], t["end"]) - max(d["start"], t["start"])
+            if ov > best_ov and k not in used:
+                best, best_ov = k, ov
+        fields: dict[str, Any] = {}
+        attrs: dict[str, Any] = {"how": d["how"]}
+        if best is not None:
+            used.add(best)
+            t = t3[best]
+            fields = {"timex_type": t["type"], "timex_value": t["value"], "timex_start": off + t["start"],
+                      "timex_end": off + t["end"]}
+            attrs["timex_rule"] = t["rule"]
         add_mention("DATE", d["start"], d["end"], "period_resolver", period=d["period"], period_start=d["period_start"],
-                    period_end=d["period_end"], attrs=to_json({"how": d["how"]}))
+                    period_end=d["period_end"], attrs=to_json(attrs), **fields)
+    for k, t in enumerate(t3):
+        if k not in used:
+            add_mention("TIMEX", t["start"], t["end"], "timex_tagger", timex_type=t["type"], timex_value=t["value"],
+                        timex_start=off + t["start"], timex_end=off + t["end"], attrs=to_json({"rule": t["rule"]}))
 
     for c in doc_claims(doc):
         claims.append(claim_row(

@@ -195,6 +195,9 @@ def migrate(db: sqlite_utils.Database, from_version: int) -> None:
         db["failures"].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
         db.execute("insert into failures (path, reason, at) select path, reason, at from failures_v1")
         db.execute("drop table failures_v1")
+    # version 3 (issue 18): mentions gain timex_type, timex_value, timex_start and timex_end;
+    # ensure_schema adds missing columns, and the pipeline version changed, so the next
+    # extraction fills them
 
 
 def migrate_db(path: str | Path) -> tuple[int, int]:

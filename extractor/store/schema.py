@@ -14,7 +14,7 @@ from typing import Any
 
 from extractor.schema import Claim, Mention, columns
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def claim_key(content_hash: str, start: int, end: int, value: Any, unit: Any) -> str:

@@ -62,7 +62,9 @@ def _extra_patterns() -> re.Pattern:
         r"\b(?:" + "|".join(re.escape(v) for v in sorted(_lex()["vague"], key=len, reverse=True) if " " in v) + r")\b",
         rf"\b{Y}\b",
     ]
-    return re.compile("|".join(f"(?:{p})(?![A-Za-z])" for p in parts), re.I)
+    # every part starts at a word boundary before a word character: saying so once, in front,
+    # spares trying each part inside words (the same matches, half the time)
+    return re.compile(r"\b(?=\w)(?:" + "|".join(f"(?:{p})(?![A-Za-z])" for p in parts) + ")", re.I)
 
 
 _LEADING = re.compile(
