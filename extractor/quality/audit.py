@@ -436,9 +436,11 @@ def fix_warnings(claim: dict, fields: dict[str, Any], raw: dict[str, str] | None
     if isinstance(new, (int, float)) and isinstance(old, (int, float)) and new and old:
         powers = abs(math.log10(abs(new) / abs(old)))
         if powers >= MAGNITUDE_WARNING:
+            hint = ""
+            if abs(new) < abs(old):  # a scale left out: the quote's scale word, read off the extracted value
+                hint = f", e.g. value={human(new * 1000 ** math.floor(math.log10(abs(old)) / 3))}"
             out.append(f"value {shown} is {powers:.0f} orders of magnitude from the extracted "
-                       f"{human(old, claim.get('unit'))} (quoted as {claim.get('text')!r}); write the scale, "
-                       f"e.g. value={human(new * 10 ** round(math.log10(abs(old) / abs(new))))}")
+                       f"{human(old, claim.get('unit'))} (quoted as {claim.get('text')!r}); write the scale{hint}")
     if raw and "value" in raw and "unit" not in fields:
         try:
             _, unit = parse_amount(raw["value"])

@@ -336,9 +336,27 @@ def _params(h: Highlight, data: StoreData) -> dict[str, str]:
     }
 
 
+@dataclass
+class Segment:
+    """A stretch of the article text rendered by displaCy: within one sentence, or between them."""
+
+    start: int
+    end: int
+    sentence: dict[str, Any] | None
+    html: str  #: the rendered stretch, wrapped in its span (sentence anchor, boilerplate class)
+
+
 def render_text(article: dict[str, Any], text: str, sentences: list[dict[str, Any]], mentions: list[dict[str, Any]],
                 claims: list[dict[str, Any]], data: StoreData) -> str:
-    """The article text as displaCy markup, cut into segments for sentence anchors and boilerplate.
+    """The article text as displaCy markup, cut into segments for sentence anchors and boilerplate
+    (see :func:`render_segments`)."""
+    parts = render_segments(article, text, sentences, mentions, claims, data)
+    return f'<div class="entities text">{"".join(p.html for p in parts)}</div>'
+
+
+def render_segments(article: dict[str, Any], text: str, sentences: list[dict[str, Any]],
+                    mentions: list[dict[str, Any]], claims: list[dict[str, Any]], data: StoreData) -> list[Segment]:
+    """The article text as displaCy markup, segment by segment.
 
     Segments break at sentence and body boundaries (never inside a highlight); all segments go through
     one ``displacy.render`` call as separate documents, and each rendered document is wrapped in a
@@ -365,7 +383,7 @@ def render_text(article: dict[str, Any], text: str, sentences: list[dict[str, An
         raise RuntimeError(f"displaCy output has {len(parts)} documents for {len(segments)} segments")
 
     anchored: set[int] = set()
-    out = []
+    out: list[Segment] = []
     for (a, b), part in zip(segments, parts):
         cls = ["seg"]
         if b <= body_start or a >= body_end:
@@ -385,8 +403,8 @@ def render_text(article: dict[str, Any], text: str, sentences: list[dict[str, An
             else:
                 extra += f'<a class="anchor" id="s-{esc(s["idx"])}"></a>'
         title = ' title="outside the article body (boilerplate)"' if "boilerplate" in cls else ""
-        out.append(f'{extra}<span class="{" ".join(cls)}"{attrs}{title}>{part}</span>')
-    return f'<div class="entities text">{"".join(out)}</div>'
+        out.append(Segment(a, b, sent, f'{extra}<span class="{" ".join(cls)}"{attrs}{title}>{part}</span>'))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- article page
