@@ -187,7 +187,7 @@ def list_claims(
     ``period`` keeps claims whose period starts with it ("2019" keeps 2019-01); ``verdict`` is
     one of VERDICT_FILTERS; ``flag`` one of FLAG_STATES (``flagged`` is ``flag="any"``);
     ``query`` a text search of the claims and their sentences. Each row also has
-    ``open_flags``.
+    ``open_flags``. A flag counts on the claim it is stated on and on the claims it names.
     """
     from extractor.quality.consistency import Resolutions
 
@@ -201,7 +201,7 @@ def list_claims(
         is_open = resolutions.is_open(f)
         for k in {f["claim_key"], *(json.loads(f["related"]) if f["related"] else [])}:
             counts[k] = counts.get(k, 0) + 1
-            if is_open and k == f["claim_key"]:
+            if is_open:
                 open_counts[k] = open_counts.get(k, 0) + 1
     article_id = resolve_articles(db, [article])[0] if article else None
     found = _search_keys(db, query) if query and query.strip() else None

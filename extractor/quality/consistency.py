@@ -617,13 +617,13 @@ class Resolutions:
         if "flag_resolutions" in names:
             for r in db.query("select * from flag_resolutions order by id"):
                 self._by[(r["check"], r["claim_key"], _related(r))].append((r["expected"], r["actual"], dict(r)))
-        #: the latest verdict on each claim: one recorded after the flag was raised covers it too
-        #: (a verdict written to ``audits`` by another tool records no resolution)
+        #: a verdict written to ``audits`` by another tool (no ``judged_key``) recorded no
+        #: resolution: it covers the flags raised before it, as verdicts did before schema 3
         self._judged: dict[str, dict] = {}
-        if "audits" in names:
+        if "audits" in names and "judged_key" in db["audits"].columns_dict:
             self._judged = {r["claim_key"]: dict(r) for r in db.query(
                 "select a.id, a.claim_key, a.created_at from audits a join (select claim_key, max(id) as id from "
-                "audits group by claim_key) l on l.id = a.id")}
+                "audits group by claim_key) l on l.id = a.id where a.judged_key is null")}
 
     def resolution(self, flag: dict[str, Any]) -> dict | None:
         """The resolution that covers ``flag``, if any."""

@@ -161,6 +161,14 @@ def why_detached(new_text: str, alignment: Alignment | None, anchor: dict[str, A
     span = alignment.map_span(anchor["value_start"], anchor["value_end"]) if alignment and \
         anchor.get("value_start") is not None else None
     if span is None:
+        # the value's own text changed: what does the quote's place hold now?
+        qs = anchor.get("quote_start")
+        at = alignment.map_span(qs, qs + 1) if alignment and qs is not None else None
+        near = [c for c in new_claims if at and at[0] <= c["start"] < at[0] + len(anchor.get("quote") or "") + 20]
+        if near:
+            c = near[0]
+            return (f"the figure at {shown!r} now reads {c.get('text')!r} ({c.get('value')!r} {c.get('unit') or ''}, "
+                    f"was {anchor.get('value')!r} {anchor.get('unit') or ''})")
         return f"the text around {shown!r} (quote {anchor.get('quote')!r}) was changed or removed"
     there = [c for c in new_claims if c["start"] < span[1] and span[0] < c["end"]]
     if not there:
