@@ -140,7 +140,7 @@ def test_issue19_changed_figure_is_an_orphan_listed_never_dropped(store, corpus,
     assert open_db(store, create=False)["audits"].count == 3  # kept
     out = run("audit", "list", "--db", store, "--orphaned").output
     assert "1 orphaned verdict(s)" in out and "fix" in out and "48.65 billion USD" in out
-    assert "was 48650000000" in out  # why: the claim there now has another value
+    assert "was 48,650,000,000 USD" in out  # why: the figure there now has another value
     check = run("check", "--db", store)
     assert "orphaned verdict: fix" in check.output and "1 orphaned verdict(s)" in check.output
     exported = run("export", "--db", store)

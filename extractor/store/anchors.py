@@ -154,6 +154,10 @@ def claim_anchor(claim: dict[str, Any]) -> dict[str, Any]:
             "value_end": claim.get("end")}
 
 
+def _num(v: Any) -> str:
+    return f"{v:,.15g}" if isinstance(v, (int, float)) else repr(v)
+
+
 def why_detached(new_text: str, alignment: Alignment | None, anchor: dict[str, Any],
                  new_claims: Sequence[dict[str, Any]]) -> str:
     """A reviewer's explanation of why a verdict found no claim in the new text."""
@@ -167,15 +171,15 @@ def why_detached(new_text: str, alignment: Alignment | None, anchor: dict[str, A
         near = [c for c in new_claims if at and at[0] <= c["start"] < at[0] + len(anchor.get("quote") or "") + 20]
         if near:
             c = near[0]
-            return (f"the figure at {shown!r} now reads {c.get('text')!r} ({c.get('value')!r} {c.get('unit') or ''}, "
-                    f"was {anchor.get('value')!r} {anchor.get('unit') or ''})")
+            return (f"the figure at {shown!r} now reads {c.get('text')!r} ({_num(c.get('value'))} {c.get('unit') or ''}, "
+                    f"was {_num(anchor.get('value'))} {anchor.get('unit') or ''})")
         return f"the text around {shown!r} (quote {anchor.get('quote')!r}) was changed or removed"
     there = [c for c in new_claims if c["start"] < span[1] and span[0] < c["end"]]
     if not there:
         return f"{shown!r} is still in the text (chars {span[0]}-{span[1]}) but no claim is extracted there now"
     c = there[0]
-    return (f"the claim at {shown!r} (chars {span[0]}-{span[1]}) is now {c.get('value')!r} {c.get('unit') or ''}"
-            f" (was {anchor.get('value')!r} {anchor.get('unit') or ''})").strip()
+    return (f"the claim at {shown!r} (chars {span[0]}-{span[1]}) is now {_num(c.get('value'))} {c.get('unit') or ''}"
+            f" (was {_num(anchor.get('value'))} {anchor.get('unit') or ''})").strip()
 
 
 def map_claims(old_text: str, old_claims: Iterable[dict[str, Any]], new_text: str,
