@@ -127,8 +127,11 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .verdict.misstated { background: #fff0f6; color: #a61e4d; outline: 1px solid #a61e4d; }
 /* the claims table fits the page (1,400 px and narrower): cells wrap, long values break anywhere */
 table.claims { width: 100%; }
-table.claims td { overflow-wrap: anywhere; }
-table.claims td.nowrap, table.claims .flag, table.claims .verdict { white-space: normal; }
+table.claims td { overflow-wrap: break-word; }
+table.claims td:nth-child(2), table.claims td:nth-child(5), table.claims td:nth-child(8),
+table.claims td:nth-child(9), table.claims td:nth-child(10), table.claims td:nth-child(12),
+table.claims td:nth-child(15) { overflow-wrap: anywhere; }
+table.claims td.nowrap, table.claims .flag { white-space: normal; }
 .verdict.none { color: #999; font-weight: normal; }
 .flag { display: block; white-space: nowrap; }
 .flag.open { color: #d9480f; font-weight: 600; }
