@@ -49,10 +49,9 @@ def write_article(db: sqlite_utils.Database, rows: dict[str, Any]) -> None:
 def _judged_rows(db: sqlite_utils.Database, article_id: str) -> tuple[str | None, list[dict] | None]:
     """The stored text and claims of an article that verdicts or flag resolutions may refer to
     (None when there is nothing to re-attach: most articles, most of the time)."""
-    judged = db.execute("select 1 from audits where article_id = ? limit 1", [article_id]).fetchone()
-    if judged is None and "flag_resolutions" in db.table_names():
-        judged = db.execute("select 1 from flag_resolutions limit 1").fetchone()
-    if judged is None:
+    judged = db.execute("select exists (select 1 from audits where article_id = ?) "
+                        "or exists (select 1 from flag_resolutions)", [article_id]).fetchone()[0]
+    if not judged:
         return None, None
     row = db.execute("select text from articles where id = ?", [article_id]).fetchone()
     claims = [dict(zip(("claim_key", "quote", "quote_start", "value", "unit", "text", "start", "end"), r))
