@@ -150,6 +150,17 @@ def test_issue19_changed_figure_is_an_orphan_listed_never_dropped(store, corpus,
     extract([corpus], store, nlp=nlp)
     assert verdicts(store) == {71.25e9: "accept", 48.65e9: "fix", 71.52e9: "reject"}
     assert "0 orphaned verdict(s)" in run("audit", "list", "--db", store, "--orphaned").output
+    assert [r[0] for r in open_db(store, create=False).execute("select detached from audits")] == [None] * 3
+    # orphaned again, by another edit: the reason is the new one
+    rewrite(corpus, TEXT.replace("48.65 billion", "49.15 billion") + "A footer.\n")
+    extract([corpus], store, nlp=nlp)
+    assert "now reads '49.15 billion US dollars'" in run("audit", "list", "--db", store, "--orphaned").output
+    # and found again by its quote, under a new key, once the figure is back
+    rewrite(corpus, TEXT + "Another footer.\n")
+    extract([corpus], store, nlp=nlp)
+    assert verdicts(store) == {71.25e9: "accept", 48.65e9: "fix", 71.52e9: "reject"}
+    rows = [dict(r) for r in open_db(store, create=False).query("select * from audits order by id")]
+    assert [r["detached"] for r in rows] == [None] * 3 and rows[1]["attached_how"] == "quote"
 
 
 # ---------------------------------------------------------------------------------------------- flags

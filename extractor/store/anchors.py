@@ -213,6 +213,10 @@ def reattach(db: sqlite_utils.Database, article_id: str, old_text: str | None, o
     counts = {"moved": 0, "orphaned": 0}
     new_keys = {c["claim_key"] for c in new_claims}
     audited = {r[0] for r in db.execute("select distinct claim_key from audits where article_id = ?", [article_id])}
+    back = sorted(k for k in audited & new_keys)
+    if back:  # an orphan whose very claim is extracted again (the text was put back as it was)
+        db.execute(f"update audits set detached = null where article_id = ? and detached is not null and claim_key in "
+                   f"({','.join('?' * len(back))})", [article_id, *back])
     has_resolutions = "flag_resolutions" in db.table_names() and db.execute(
         "select 1 from flag_resolutions limit 1").fetchone() is not None
     if not audited - new_keys and not has_resolutions:
