@@ -121,8 +121,7 @@ def test_claims_text_search(client, store):
         quote, sid = db.execute("select quote, sentence_id from claims where claim_key = ?", [k]).fetchone()
         sentence = db.execute("select text from sentences where id = ?", [sid]).fetchone()[0]
         assert "lithium" in (quote + sentence).lower()
-    assert keys_in(client.get('/claims?q="unbalanced').text) == [] or True  # a stray quote is no SQL error
-    assert client.get('/claims?q="unbalanced').status_code == 200
+    assert client.get('/claims?q="unbalanced').status_code == 200  # a stray quote is no SQL error
 
 
 def test_unknown_filter_names_valid_values(client):
