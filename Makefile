@@ -9,7 +9,7 @@ DB     ?= data/facts.db
 CORPUS ?= corpus
 GOLD   ?= gold
 
-.PHONY: install extract test test-fast eval eval-time bench report browse check clean
+.PHONY: install extract test test-fast eval eval-time bench report browse check clean serve
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 not found (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -56,6 +56,10 @@ browse: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/extractor check --db $(DB)
+
+# the audit page on http://127.0.0.1:8000 (issue 19)
+serve: $(STAMP)
+	$(BIN)/extractor serve --db $(DB)
 
 clean:
 	rm -rf $(VENV) data/*.db data/*.db-wal data/*.db-shm

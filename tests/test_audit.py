@@ -178,7 +178,7 @@ def test_two_commands_to_a_verdict(store):
     out = run("audit", "next", "--db", store).output
     assert f"claim {first['claim_key']}" in out
     commands = [line.strip() for line in out.splitlines() if line.strip().startswith("extractor audit ")]
-    assert [shlex.split(c)[2] for c in commands] == ["accept", "reject", "fix"]
+    assert [shlex.split(c)[2] for c in commands] == ["accept", "reject", "fix", "misstated"]
     run(*shlex.split(commands[0])[1:])  # the printed accept command, as printed
     (a,) = audits(store)
     assert a["claim_key"] == first["claim_key"] and a["verdict"] == "accept"

@@ -56,34 +56,56 @@ def audit() -> None:
 @click.option("--article", default=None, help="Only this article (its id, or a unique id prefix such as 003).")
 @click.option("--indicator", default=None, help="Only this indicator id (e.g. trade.exports).")
 @click.option("--geo", default=None, help="Only claims about this place code (e.g. CN-GD), alone or in a list.")
+@click.option("--period", default=None, help="Only claims whose period starts with this (2019 keeps 2019-01).")
 @click.option("--below", type=click.FloatRange(0, 1), default=None, help="Only claims with confidence below this.")
 @click.option("--unaudited", is_flag=True, help="Only claims without a verdict.")
+@click.option("--verdict", default=None, help="Only claims with this verdict in force: unaudited, any, accept, "
+              "reject, fix or misstated.")
 @click.option("--flagged", is_flag=True, help="Only claims a consistency check flagged.")
+@click.option("--flag", "flag_state", default=None, help="Only claims with flags in this state: open, resolved, "
+              "any or none.")
+@click.option("--search", default=None, help="Text search in the claims' quotes, phrases, sources and sentences.")
+@click.option("--orphaned", is_flag=True, help="List the verdicts whose claim is no longer extracted instead (the "
+              "article's text changed and the figure could not be found again), with the reason.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Show at most this many claims.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, one claim each, with all its columns.")
-def list_cmd(db_path: str, article: str | None, indicator: str | None, geo: str | None, below: float | None,
-             unaudited: bool, flagged: bool, limit: int | None, as_json: bool) -> None:
+def list_cmd(db_path: str, article: str | None, indicator: str | None, geo: str | None, period: str | None,
+             below: float | None, unaudited: bool, verdict: str | None, flagged: bool, flag_state: str | None,
+             search: str | None, orphaned: bool, limit: int | None, as_json: bool) -> None:
     """List claims, least confident first, with their verdict in force and number of flags.
+    An unknown indicator, place, verdict or flag state is an error that names the valid ones.
 
     Example:
 
         extractor audit list --db data/facts.db --unaudited --below 0.9 --limit 20
     """
-    from extractor.quality.audit import human, list_claims
+    from extractor.quality.audit import human, list_claims, orphans
 
     db = _open(db_path)
+    if orphaned:
+        rows = orphans(db)
+        for r in rows[:limit] if limit else rows:
+            if as_json:
+                click.echo(json.dumps(r, ensure_ascii=False))
+                continue
+            click.echo(f"{r['claim_key']:20}  {r['verdict']:9} {r['article_id']}  "
+                       f"{human(r['value'], r['unit'])}  quote {r['quote']!r}")
+            click.echo(f"{'':22}why: {r['detached'] or 'its claim is no longer extracted'}")
+        click.echo(f"{len(rows)} orphaned verdict(s)", err=True)
+        return
     rows = _run(list_claims, db, article=article, indicator=indicator, geo=geo, below=below, unaudited=unaudited,
-                flagged=flagged, limit=limit)
+                flagged=flagged, limit=limit, period=period, verdict=verdict, flag=flag_state, query=search)
     if as_json:
         for r in rows:
             click.echo(json.dumps(r, ensure_ascii=False))
         return
-    click.echo(f"{'key':20}  {'value':24} {'indicator':22} {'geo':10} {'period':16} {'conf':>5}  {'verdict':7} flags")
+    click.echo(f"{'key':20}  {'value':24} {'indicator':22} {'geo':10} {'period':16} {'conf':>5}  {'verdict':9} flags")
     for r in rows:
         geo_s = ",".join(json.loads(r["geo"])) if r["geo"] and r["geo"].startswith("[") else (r["geo"] or "-")
         click.echo(
             f"{r['claim_key']:20}  {human(r['value'], r['unit'], r['approx']):24.24} {r['indicator'] or '-':22.22} "
-            f"{geo_s:10.10} {r['period'] or '-':16.16} {r['confidence'] or 0:5.3f}  {r['verdict'] or '-':7} {r['flags']}"
+            f"{geo_s:10.10} {r['period'] or '-':16.16} {r['confidence'] or 0:5.3f}  {r['verdict'] or '-':9} "
+            f"{r['flags']}"
         )
     click.echo(f"{len(rows)} claim(s)", err=True)
 
@@ -134,12 +156,12 @@ def next_cmd(db_path: str, article: str | None, indicator: str | None, flagged: 
 
 
 def _verdict(db_path: str, key: str, verdict: str, note: str | None, reviewer: str | None,
-             fields: dict | None = None) -> None:
+             fields: dict | None = None, reference: str | None = None) -> None:
     from extractor.quality.audit import human, record, resolve
 
     db = _open(db_path)
     claim = _run(resolve, db, key)
-    row = _run(record, db, claim, verdict, fields=fields, note=note, reviewer=reviewer)
+    row = _run(record, db, claim, verdict, fields=fields, note=note, reviewer=reviewer, reference=reference)
     what = f"{human(claim['value'], claim['unit'], claim['approx'])} {claim['indicator'] or '(no indicator)'}"
     click.echo(f"{verdict}: {claim['claim_key']} ({what}) by {row['reviewer']} at {row['created_at']}"
                + (f"; fields {row['fields']}" if row["fields"] else ""))
@@ -185,8 +207,8 @@ def reject(db_path: str, key: str, note: str | None, reviewer: str | None) -> No
 @click.argument("key")
 @click.option("--set", "assignments", multiple=True, required=True, metavar="FIELD=VALUE",
               help="A corrected field (GOLD_GUIDE.md names: quote, value, unit, measure, indicator, geo, partner, "
-                   "period, change, approx, modality, source); repeat for several. null clears a field; geo takes "
-                   "CN-JS,CN-SH for a list; change takes JSON.")
+                   "period, change, approx, modality, source); repeat for several. null clears a field; values are "
+                   "written as people do (512.7 billion, 5.65%); geo takes CN-JS,CN-SH for a list; change takes JSON.")
 @_NOTE
 @_REVIEWER
 def fix(db_path: str, key: str, assignments: tuple[str, ...], note: str | None, reviewer: str | None) -> None:
@@ -199,13 +221,35 @@ def fix(db_path: str, key: str, assignments: tuple[str, ...], note: str | None, 
         extractor audit fix --db data/facts.db 004fc064 --set period=2019-01 --set geo=CN-GD \\
             --set 'change={"value": 13.8, "unit": "percent", "direction": "up", "basis": "yoy"}'
     """
-    from extractor.quality.audit import parse_assignments, resolve
+    from extractor.quality.audit import fix_warnings, parse_assignments, resolve
 
     db = _open(db_path)
     claim = _run(resolve, db, key)
     text = db.execute("select text from articles where id = ?", [claim["article_id"]]).fetchone()[0]
     fields = _run(parse_assignments, list(assignments), text)
+    raw = dict(a.split("=", 1) for a in assignments)
+    for warning in fix_warnings(claim, fields, {k.strip(): v.strip() for k, v in raw.items()}):
+        click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
     _verdict(db_path, claim["claim_key"], "fix", note, reviewer, fields)
+
+
+@audit.command()
+@_DB
+@click.argument("key")
+@click.option("--note", required=True, help="Why the figure is false: the right figure and where it comes from.")
+@click.option("--reference", default=None, help="An http(s) URL of the source or official data that contradicts it.")
+@_REVIEWER
+def misstated(db_path: str, key: str, note: str, reference: str | None, reviewer: str | None) -> None:
+    """Record that claim KEY is extracted right but the article's figure is false: it contradicts
+    its own source or official data. Export and report show it with the note and reference.
+
+    Example:
+
+    \b
+        extractor audit misstated --db data/facts.db c807b320 --note "the release says 12.5 billion" \\
+            --reference https://example.org/release
+    """
+    _verdict(db_path, key, "misstated", note, reviewer, reference=reference)
 
 
 @audit.command("export-gold")

@@ -15,7 +15,8 @@ MAX_LISTED = 200
 def check(db_path: str) -> None:
     """Verify a store: SQLite's integrity check, foreign keys, the schema version, and that every
     stored span's offsets hold its surface in the article text. Exits 1 and lists the problems
-    when something is wrong; the store is opened read-only.
+    when something is wrong; the store is opened read-only. Verdicts whose claim is no longer
+    extracted (orphans) are listed too.
 
     Example:
 
@@ -24,6 +25,8 @@ def check(db_path: str) -> None:
     from extractor.store.integrity import check_store
 
     report = check_store(db_path)
+    for orphan in report.orphans:
+        click.echo(orphan, err=True)
     if report.ok:
         click.echo(report.line())
         return

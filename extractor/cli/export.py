@@ -1,5 +1,5 @@
-"""`extractor export`: claims in the GOLD_GUIDE.md form, as JSON lines or CSV; or every article as
-a TimeML document with its time expressions (``--format timeml``)."""
+"""`extractor export`: claims in the GOLD_GUIDE.md form with verdicts applied, as JSON lines or CSV;
+or every article as a TimeML document with its time expressions (``--format timeml``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import click
 from extractor.cli.errors import fail
 from extractor.cli.options import db_option
 from extractor.store.db import StoreError
-from extractor.store.records import EXPORT_FIELDS, claim_records
 
 
 @click.command()
@@ -18,11 +17,17 @@ from extractor.store.records import EXPORT_FIELDS, claim_records
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "timeml"]), default="jsonl", show_default=True)
 @click.option("--out", "out_path", type=click.Path(), default="-",
               help="File to write (default stdout); for timeml, the folder to write one <article>.tml into.")
-def export(db_path, fmt, out_path) -> None:
-    """Export claims, one per line, with the GOLD_GUIDE.md field names plus ``article``; or, with
-    ``--format timeml``, each article as a TimeML document (its text with a TIMEX3 tag, type and
-    value, around each time expression, and the publication date as DCT) that TempEval-3's
-    scorer reads.
+@click.option("--raw", is_flag=True, help="The extraction as it is: no fix applied, rejected claims kept.")
+@click.option("--rejected", type=click.Choice(["drop", "mark"]), default="drop", show_default=True,
+              help="Leave rejected claims out, or keep them with verdict=reject.")
+def export(db_path, fmt, out_path, raw, rejected) -> None:
+    """Export claims, one per line, with the GOLD_GUIDE.md field names plus ``article`` and the
+    quote's ``start``/``end``, then ``claim_key``, ``confidence``, ``verdict``, ``note``,
+    ``reference`` and ``fixed``. Audit verdicts are applied: fixes replace the extracted fields,
+    rejected claims are left out (``--rejected mark`` keeps them), misstated figures carry their
+    note and reference; ``--raw`` exports the extraction as it is. With ``--format timeml``, each
+    article as a TimeML document (its text with a TIMEX3 tag, type and value, around each time
+    expression, and the publication date as DCT) that TempEval-3's scorer reads.
 
     Example:
 
@@ -31,6 +36,7 @@ def export(db_path, fmt, out_path) -> None:
     """
     import csv
 
+    from extractor.quality.export import FIELDS, export_records, orphan_count
     from extractor.store.db import open_db
 
     try:
@@ -40,21 +46,25 @@ def export(db_path, fmt, out_path) -> None:
     if fmt == "timeml":
         _export_timeml(db, out_path)
         return
-    records = claim_records(db)
+    records = export_records(db, raw=raw, rejected=rejected)
     stream = click.open_file(out_path, "w", encoding="utf-8")
     if fmt == "jsonl":
         for r in records:
             stream.write(json.dumps(r, ensure_ascii=False) + "\n")
     else:
-        w = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS)
+        w = csv.DictWriter(stream, fieldnames=FIELDS)
         w.writeheader()
         for r in records:
             row = dict(r)
-            for k in ("geo", "change"):
+            for k in ("geo", "partner", "change"):
                 if isinstance(row[k], (list, dict)):
                     row[k] = json.dumps(row[k], ensure_ascii=False)
             w.writerow(row)
     stream.flush()
+    n = orphan_count(db)
+    if n:
+        click.echo(f"warning: {n} verdict(s) are orphaned (their claims are no longer extracted) and not in the "
+                   "export: `extractor audit list --orphaned` lists them", err=True)
 
 
 def _export_timeml(db, out_path: str) -> None:

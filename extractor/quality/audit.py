@@ -2,8 +2,13 @@
 
 Verdicts are rows of ``audits`` keyed by ``claims.claim_key`` (a digest of the article's content
 hash, the value span and the value), so they survive re-extraction: the claim rows are replaced,
-their keys are not. The latest verdict of a key is the one in force. A ``fix`` stores the corrected
-fields (GOLD_GUIDE.md names) as JSON; a later fix of the same claim adds to them.
+their keys are not. When the article's text changes the keys change too, and each verdict is
+re-attached to the claim at the same place (``store/anchors.py``); one that cannot be is an
+orphan (:func:`orphans`), kept and listed, never dropped. The latest verdict of a key is the one
+in force. A ``fix`` stores the corrected fields (GOLD_GUIDE.md names) as JSON; a later fix of the
+same claim adds to them. ``misstated`` says the extraction is right but the article's figure is
+false (it contradicts its own source or official data): a note says why, a reference URL may
+point at the right figure (issue 19).
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ import getpass
 import json
 import math
 import os
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+from urllib.parse import urlsplit
 
 import click
 import sqlite_utils
@@ -25,7 +32,11 @@ from extractor.quality.gold import (
     APPROX, CLAIM_FIELDS, DIRECTIONS, ISO_DATE, MEASURES, MODALITY, valid_period, valid_place, valid_unit,
 )
 
-VERDICTS = ("accept", "reject", "fix")
+VERDICTS = ("accept", "reject", "fix", "misstated")
+#: verdicts that say the extraction is right (precision, gold export)
+CORRECT_EXTRACTION = ("accept", "fix", "misstated")
+#: a fixed value this many powers of ten away from the extracted one gets a warning
+MAGNITUDE_WARNING = 2
 NULLS = {"null", "none", "-", ""}
 APPROX_SIGN = {"about": "about ", "more_than": "> ", "less_than": "< ", "nearly": "nearly ", "at_least": ">= ",
                "up_to": "<= "}
@@ -72,7 +83,8 @@ def resolve(db: sqlite_utils.Database, key: str) -> dict:
         [key, len(key), key, key])]
     if not rows:
         old = db.execute("select 1 from audits where claim_key = ?", [key]).fetchone()
-        hint = " (it has verdicts but its claim is no longer extracted)" if old else ""
+        hint = (" (it has verdicts but its claim is no longer extracted: `extractor audit list --orphaned` lists them)"
+                if old else "")
         raise AuditError(f"no claim with key {key!r}{hint}; `extractor audit list --db ...` lists keys")
     if rows[0]["claim_key"] == key:
         return rows[0]
@@ -117,29 +129,84 @@ def flags_for(db: sqlite_utils.Database, key: str) -> list[dict]:
         "(select 1 from json_each(flags.related) j where j.value = ?) order by id", [key, key])]
 
 
-def flag_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for r in db.query("select claim_key, related from flags"):
-        keys = {r["claim_key"], *(json.loads(r["related"]) if r["related"] else [])}
-        for k in keys:
-            counts[k] = counts.get(k, 0) + 1
-    return counts
-
-
 def _geo_codes(geo: str | None) -> list[str]:
     if not geo:
         return []
     return json.loads(geo) if geo.startswith("[") else [geo]
 
 
+def orphans(db: sqlite_utils.Database) -> list[dict]:
+    """Verdicts in force whose claim is no longer extracted (the article's text changed and the
+    figure could not be found again): kept, with ``detached`` saying why."""
+    return [dict(r) for r in db.query(
+        "select a.* from audits a join (select claim_key, max(id) as id from audits group by claim_key) l "
+        "on l.id = a.id where a.claim_key not in (select claim_key from claims) order by a.article_id, a.id")]
+
+
+FLAG_STATES = ("open", "resolved", "any", "none")
+VERDICT_FILTERS = ("unaudited", "any", *VERDICTS)
+
+
+def check_filters(db: sqlite_utils.Database, *, indicator: str | None = None, geo: str | None = None,
+                  verdict: str | None = None, flag: str | None = None) -> None:
+    """An unknown filter value is an error that names the valid ones (it would list nothing)."""
+    from extractor.nlp.indicators.catalog import catalog_ids
+
+    if indicator is not None and indicator not in catalog_ids():
+        known = sorted(catalog_ids())
+        raise AuditError(f"unknown indicator {indicator!r}; valid indicators: {', '.join(known)}")
+    if geo is not None and not valid_place(geo):
+        stored = sorted({g for (v,) in db.execute("select distinct geo from claims where geo is not null")
+                         for g in _geo_codes(v)})
+        raise AuditError(f"unknown place {geo!r} (not an ISO 3166 code or bloc); places in the store: "
+                         f"{', '.join(stored) or 'none'}")
+    if verdict is not None and verdict not in VERDICT_FILTERS:
+        raise AuditError(f"unknown verdict {verdict!r}; valid: {', '.join(VERDICT_FILTERS)}")
+    if flag is not None and flag not in FLAG_STATES:
+        raise AuditError(f"unknown flag state {flag!r}; valid: {', '.join(FLAG_STATES)}")
+
+
+def _search_keys(db: sqlite_utils.Database, query: str) -> set[str]:
+    """Claims whose quote, phrase, indicator or source, or whose sentence, match a text search."""
+    q = db.quote_fts(query)
+    keys = {r[0] for r in db.execute(
+        "select claim_key from claims where rowid in (select rowid from claims_fts where claims_fts match ?)", [q])}
+    keys |= {r[0] for r in db.execute(
+        "select c.claim_key from claims c join sentences s on s.id = c.sentence_id where s.rowid in "
+        "(select rowid from sentences_fts where sentences_fts match ?)", [q])}
+    return keys
+
+
 def list_claims(
     db: sqlite_utils.Database, *, article: str | None = None, indicator: str | None = None, geo: str | None = None,
     below: float | None = None, unaudited: bool = False, flagged: bool = False, limit: int | None = None,
+    period: str | None = None, verdict: str | None = None, flag: str | None = None, query: str | None = None,
 ) -> list[dict]:
-    """Claims, least confident first, with their verdict in force and their number of flags."""
+    """Claims, least confident first, with their verdict in force and their number of flags.
+
+    ``period`` keeps claims whose period starts with it ("2019" keeps 2019-01); ``verdict`` is
+    one of VERDICT_FILTERS; ``flag`` one of FLAG_STATES (``flagged`` is ``flag="any"``);
+    ``query`` a text search of the claims and their sentences. Each row also has
+    ``open_flags``. A flag counts on the claim it is stated on and on the claims it names.
+    """
+    from extractor.quality.consistency import Resolutions
+
+    check_filters(db, indicator=indicator, geo=geo, verdict=verdict, flag=flag)
     verdicts = latest_verdicts(db)
-    counts = flag_counts(db)
+    resolutions = Resolutions(db)
+    counts: dict[str, int] = {}
+    open_counts: dict[str, int] = {}
+    for f in db.query("select * from flags"):
+        f = dict(f)
+        is_open = resolutions.is_open(f)
+        for k in {f["claim_key"], *(json.loads(f["related"]) if f["related"] else [])}:
+            counts[k] = counts.get(k, 0) + 1
+            if is_open:
+                open_counts[k] = open_counts.get(k, 0) + 1
     article_id = resolve_articles(db, [article])[0] if article else None
+    found = _search_keys(db, query) if query and query.strip() else None
+    if flagged and flag is None:
+        flag = "any"
     out = []
     for r in db.query("select * from claims order by coalesce(confidence, 0), article_id, start"):
         r = dict(r)
@@ -149,16 +216,27 @@ def list_claims(
             continue
         if geo and geo not in _geo_codes(r["geo"]):
             continue
+        if period and not (r["period"] or "").startswith(period):
+            continue
         if below is not None and (r["confidence"] or 0) >= below:
             continue
+        if found is not None and r["claim_key"] not in found:
+            continue
         v = verdicts.get(r["claim_key"])
-        if unaudited and v:
+        if (unaudited or verdict == "unaudited") and v:
+            continue
+        if verdict in VERDICTS and (not v or v["verdict"] != verdict):
+            continue
+        if verdict == "any" and not v:
             continue
         n = counts.get(r["claim_key"], 0)
-        if flagged and not n:
+        n_open = open_counts.get(r["claim_key"], 0)
+        if flag == "any" and not n or flag == "none" and n or flag == "open" and not n_open \
+                or flag == "resolved" and not (n and not n_open):
             continue
         r["verdict"] = v["verdict"] if v else None
         r["flags"] = n
+        r["open_flags"] = n_open
         out.append(r)
         if limit and len(out) >= limit:
             break
@@ -232,13 +310,7 @@ def parse_value(name: str, raw: str, text: str | None = None) -> Any:
             raise AuditError(f"quote {raw!r} does not occur in the article")
         return raw
     if name == "value":
-        try:
-            v = float(raw.replace(",", "").replace("_", ""))
-        except ValueError:
-            raise AuditError(f"value {raw!r} is not a number (give it with its scale: 123.45e9)") from None
-        if not math.isfinite(v):
-            raise AuditError(f"value {raw!r} is not finite")
-        return _number(v)
+        return parse_amount(raw)[0]
     if name == "unit":
         if not valid_unit(raw):
             raise AuditError(f"unit {raw!r} is not an ISO 4217 code or a known unit (percent, count, times, ...)")
@@ -312,6 +384,74 @@ def parse_value(name: str, raw: str, text: str | None = None) -> Any:
     return None if _null(raw) else raw
 
 
+_AMOUNT = re.compile(r"^(?P<num>[-+]?(?:\d[\d,_ ]*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<rest>.*)$")
+_PERCENT = re.compile(r"^(?:%|percent|per cent|pct)$", re.I)
+
+
+def parse_amount(raw: str) -> tuple[int | float, str | None]:
+    """A value as people write it: ``512.7 billion``, ``512.7bn``, ``1,250``, ``5.65%``,
+    ``2.4 lakh crore``, ``512.7e9``; returns (number, ``"percent"`` when it was written as a
+    percentage, else None). Scale words come from ``scales.yaml``."""
+    from decimal import Decimal
+
+    from extractor.nlp.quantities.numerals import parse_number, parse_number_words, scale_value
+
+    text = " ".join(raw.strip().split())
+    m = _AMOUNT.match(text)
+    number: Decimal | None = None
+    rest = ""
+    if m:
+        num = m.group("num").replace("_", "").replace(" ", "")
+        try:
+            number = Decimal(num) if "e" in num.lower() else parse_number(num)
+        except ArithmeticError:
+            number = None
+        rest = m.group("rest").strip()
+    else:
+        words = parse_number_words(text)
+        number, rest = (words, "") if words is not None else (None, "")
+    if number is None:
+        raise AuditError(f"value {raw!r} is not a number (write it as people do: 512.7 billion, 5.65%, 1,250)")
+    unit = None
+    if rest and _PERCENT.match(rest):
+        unit, rest = "percent", ""
+    if rest:
+        try:
+            number *= scale_value(rest)
+        except ValueError:
+            raise AuditError(f"value {raw!r}: {rest!r} is not a scale word (thousand, million, billion, bn, "
+                             "trillion, lakh, crore, ...) or a percent sign") from None
+    v = float(number)
+    if not math.isfinite(v):
+        raise AuditError(f"value {raw!r} is not finite")
+    return _number(int(number) if number == number.to_integral_value() and abs(v) < 2 ** 53 else v), unit
+
+
+def fix_warnings(claim: dict, fields: dict[str, Any], raw: dict[str, str] | None = None) -> list[str]:
+    """What looks wrong in a fix: a value orders of magnitude away from the extracted one (a
+    forgotten scale: 512.7 for 512.7 billion), a percentage on a claim in another unit."""
+    out = []
+    new, old = fields.get("value"), claim.get("value")
+    shown = (raw or {}).get("value", new)
+    if isinstance(new, (int, float)) and isinstance(old, (int, float)) and new and old:
+        powers = abs(math.log10(abs(new) / abs(old)))
+        if powers >= MAGNITUDE_WARNING:
+            hint = ""
+            if abs(new) < abs(old):  # a scale left out: the quote's scale word, read off the extracted value
+                hint = f", e.g. value={human(new * 1000 ** math.floor(math.log10(abs(old)) / 3))}"
+            out.append(f"value {shown} is {powers:.0f} orders of magnitude from the extracted "
+                       f"{human(old, claim.get('unit'))} (quoted as {claim.get('text')!r}); write the scale{hint}")
+    if raw and "value" in raw and "unit" not in fields:
+        try:
+            _, unit = parse_amount(raw["value"])
+        except AuditError:
+            unit = None
+        if unit == "percent" and claim.get("unit") != "percent":
+            out.append(f"value {raw['value']} is a percentage but the claim's unit is {claim.get('unit')}; "
+                       "add --set unit=percent if that is right")
+    return out
+
+
 def parse_assignments(pairs: Sequence[str], text: str | None = None) -> dict[str, Any]:
     """``["period=2019-01", "geo=CN-GD"]`` -> validated fields."""
     if not pairs:
@@ -352,26 +492,55 @@ def apply_fix(claim: dict, fields: dict[str, Any], text: str, value_span: tuple[
 # ---------------------------------------------------------------------------------------------- verdicts
 
 
+def check_reference(url: str | None) -> str | None:
+    """A reference for a misstated figure: an http(s) URL, or None."""
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise AuditError(f"reference {url!r} is not an http(s) URL")
+    return url
+
+
 def record(db: sqlite_utils.Database, claim: dict, verdict: str, *, fields: dict[str, Any] | None = None,
-           note: str | None = None, reviewer: str | None = None) -> dict:
-    """Store a verdict on a claim; a fix adds its fields to those of an earlier fix in force."""
+           note: str | None = None, reviewer: str | None = None, reference: str | None = None) -> dict:
+    """Store a verdict on a claim; a fix adds its fields to those of an earlier fix in force.
+
+    The row keeps the claim's anchor (quote, value and offsets) so that it can be re-attached
+    when the article's text changes, and every flag open on the claim is recorded as resolved.
+    """
+    from extractor.quality.consistency import resolve_flags
+    from extractor.store.anchors import claim_anchor
+    from extractor.store.db import immediate
+
     if verdict not in VERDICTS:
         raise AuditError(f"verdict {verdict!r} not in {VERDICTS}")
+    if verdict == "misstated" and not (note and note.strip()):
+        raise AuditError("a misstated verdict needs a note: what the right figure is and where it comes from")
+    if reference is not None and verdict != "misstated":
+        raise AuditError("a reference URL goes with a misstated verdict")
+    reference = check_reference(reference)
     stored = None
-    if verdict == "fix":
-        if not fields:
-            raise AuditError("a fix needs corrected fields")
-        prev = latest_verdicts(db).get(claim["claim_key"])
-        merged = json.loads(prev["fields"]) if prev and prev["verdict"] == "fix" and prev["fields"] else {}
-        merged.update(fields)
-        stored = json.dumps(merged, ensure_ascii=False, sort_keys=True)
-    row = {
-        "claim_key": claim["claim_key"], "article_id": claim["article_id"], "verdict": verdict, "fields": stored,
-        "note": note, "reviewer": reviewer or default_reviewer(), "created_at": now_iso(),
-    }
-    with db.atomic():
-        db["audits"].insert(row)
-    row["id"] = db.execute("select max(id) from audits").fetchone()[0]
+    row: dict[str, Any] = {}
+    with immediate(db):
+        if verdict == "fix":
+            if not fields:
+                raise AuditError("a fix needs corrected fields")
+            prev = latest_verdicts(db).get(claim["claim_key"])
+            merged = json.loads(prev["fields"]) if prev and prev["verdict"] == "fix" and prev["fields"] else {}
+            merged.update(fields)
+            stored = json.dumps(merged, ensure_ascii=False, sort_keys=True)
+        row = {
+            "claim_key": claim["claim_key"], "article_id": claim["article_id"], "verdict": verdict, "fields": stored,
+            "note": note, "reviewer": reviewer or default_reviewer(), "created_at": now_iso(), "reference": reference,
+            "judged_key": claim["claim_key"], **claim_anchor(claim),
+        }
+        cur = db.conn.execute(
+            f"insert into audits ({', '.join(f'[{k}]' for k in row)}) values ({', '.join('?' * len(row))})",
+            list(row.values()))
+        row["id"] = cur.lastrowid
+        resolve_flags(db, claim["claim_key"], row["id"], row["created_at"])
     return row
 
 
@@ -382,6 +551,7 @@ def verdict_commands(key: str, db_path: str) -> list[str]:
         f"extractor audit accept --db {db} {key}",
         f"extractor audit reject --db {db} {key} --note 'why it is wrong'",
         f"extractor audit fix --db {db} {key} --set field=value --note 'what was wrong'",
+        f"extractor audit misstated --db {db} {key} --note 'the right figure and its source' --reference URL",
     ]
 
 
@@ -401,7 +571,8 @@ class ExportSummary:
         s = (f"wrote {len(self.files)} gold file(s): {self.added} claim(s) added, {self.updated} updated, "
              f"{self.unchanged} unchanged")
         if self.missing:
-            s += f"; {len(self.missing)} verdict(s) skipped, their claims are no longer extracted"
+            s += (f"; {len(self.missing)} verdict(s) skipped, their claims are no longer extracted "
+                  "(`extractor audit list --orphaned`)")
         return s
 
 
@@ -461,7 +632,7 @@ def export_gold(db: sqlite_utils.Database, folder: str | Path, *, articles: Sequ
     summary = ExportSummary()
     by_article: dict[str, list[tuple[dict, dict]]] = {}
     for key, v in sorted(latest_verdicts(db).items()):
-        if v["verdict"] not in ("accept", "fix"):
+        if v["verdict"] not in CORRECT_EXTRACTION:
             continue
         row = db.execute("select 1 from claims where claim_key = ?", [key]).fetchone()
         if row is None:
@@ -676,5 +847,9 @@ def render_claim(db: sqlite_utils.Database, claim: dict, *, color: bool = True) 
             s += f"  fields {v['fields']}"
         if v["note"]:
             s += f"  note: {v['note']}"
+        if v.get("reference"):
+            s += f"  reference: {v['reference']}"
+        if v.get("attached_how") and v.get("judged_key") != claim["claim_key"]:
+            s += f"  (judged as {v['judged_key']}, re-attached: {v['attached_how']})"
         lines.append(s)
     return "\n".join(lines)

@@ -586,3 +586,74 @@ def store_flags(db: sqlite_utils.Database, found: list[dict], article_ids: Seque
         if rows:
             db["flags"].insert_all(rows)
     return rows
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+
+
+def _related(flag: dict[str, Any]) -> str:
+    rel = flag.get("related")
+    try:
+        items = json.loads(rel) if isinstance(rel, str) and rel else (rel or [])
+    except ValueError:
+        items = []
+    return json.dumps(sorted(str(k) for k in items))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+
+
+class Resolutions:
+    """The flags verdicts have resolved, by what the flag says: a re-raised flag with the same
+    check, claims and numbers is the same flag and stays resolved (issue 19); a change of any of
+    them (a value re-extracted differently, a new related claim) opens it again."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._by: dict[tuple[str, str, str], list[tuple[Any, Any, dict]]] = defaultdict(list)
+        names = db.table_names()
+        if "flag_resolutions" in names:
+            for r in db.query("select * from flag_resolutions order by id"):
+                self._by[(r["check"], r["claim_key"], _related(r))].append((r["expected"], r["actual"], dict(r)))
+        #: a verdict written to ``audits`` by another tool (no ``judged_key``) recorded no
+        #: resolution: it covers the flags raised before it, as verdicts did before schema 3
+        self._judged: dict[str, dict] = {}
+        if "audits" in names and "judged_key" in db["audits"].columns_dict:
+            self._judged = {r["claim_key"]: dict(r) for r in db.query(
+                "select a.id, a.claim_key, a.created_at from audits a join (select claim_key, max(id) as id from "
+                "audits group by claim_key) l on l.id = a.id where a.judged_key is null")}
+
+    def resolution(self, flag: dict[str, Any]) -> dict | None:
+        """The resolution that covers ``flag``, if any."""
+        if not flag.get("claim_key"):
+            return None
+        for expected, actual, row in self._by.get((flag.get("check"), flag["claim_key"], _related(flag)), []):
+            if _same(expected, flag.get("expected")) and _same(actual, flag.get("actual")):
+                return row
+        verdict = self._judged.get(flag["claim_key"])
+        if verdict and (not verdict["created_at"] or not flag.get("created_at")
+                        or str(verdict["created_at"]) >= str(flag["created_at"])):
+            return {"audit_id": verdict["id"], "resolved_at": verdict["created_at"]}
+        return None
+
+    def is_open(self, flag: dict[str, Any]) -> bool:
+        return self.resolution(flag) is None
+
+
+def resolve_flags(db: sqlite_utils.Database, claim_key: str, audit_id: int, at: str) -> int:
+    """Record every flag stated on ``claim_key`` as resolved by the verdict ``audit_id``; returns
+    how many were open."""
+    res = Resolutions(db)
+    n = 0
+    for f in db.query("select * from flags where claim_key = ?", [claim_key]):
+        f = dict(f)
+        if not res.is_open(f):
+            continue
+        db["flag_resolutions"].insert({
+            "check": f["check"], "claim_key": claim_key, "related": _related(f), "expected": f["expected"],
+            "actual": f["actual"], "audit_id": audit_id, "resolved_at": at,
+        })
+        n += 1
+    return n

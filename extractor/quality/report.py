@@ -24,6 +24,7 @@ from urllib.parse import quote, urlsplit
 import sqlite_utils
 from spacy import displacy
 
+from extractor.quality.consistency import Resolutions
 from extractor.quality.stats import audited_precision, collect
 
 GENERATOR = "extractor report"
@@ -93,6 +94,7 @@ nav a { margin-right: .8rem; }
 .legend .accept-key { outline: 2px solid #2b8a3e; outline-offset: -2px; background: #fff; }
 .legend .fix-key { outline: 2px solid #1971c2; outline-offset: -2px; background: #fff; }
 .legend .reject-key { outline: 2px dashed #c0392b; outline-offset: -2px; background: #fff; text-decoration: line-through; }
+.legend .misstated-key { outline: 3px double #a61e4d; outline-offset: -3px; background: #fff; }
 .legend .flag-key { outline: 2px solid #c0392b; outline-offset: -2px; box-shadow: 0 0 0 4px #ffa94d; background: #fff; margin: 0 .3rem; }
 .text { line-height: 2.2; max-width: 62rem; font-size: 1rem; border: 1px solid #e4e4e4;
         border-radius: .4rem; padding: 1rem 1.4rem; background: #fff; overflow-wrap: anywhere; }
@@ -104,6 +106,7 @@ mark.entity { padding: .3em .45em; margin: 0 .2em; line-height: 1; border-radius
 mark.claim { outline: 2px solid #c0392b; outline-offset: 1px; font-weight: 600; white-space: nowrap; }
 mark.claim.v-accept { outline-color: #2b8a3e; }
 mark.claim.v-fix { outline-color: #1971c2; }
+mark.claim.v-misstated { outline-color: #a61e4d; outline-style: double; outline-width: 3px; }
 mark.claim.v-reject { outline-style: dashed; }
 mark.claim.v-reject .ent-text { text-decoration: line-through; }
 mark.claim.flagged { box-shadow: 0 0 0 4px #ffa94d; }
@@ -121,6 +124,14 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .verdict.accept { background: #d3f9d8; color: #2b8a3e; }
 .verdict.reject { background: #ffe3e3; color: #c92a2a; }
 .verdict.fix { background: #d0ebff; color: #1864ab; }
+.verdict.misstated { background: #fff0f6; color: #a61e4d; outline: 1px solid #a61e4d; }
+/* the claims table fits the page (1,400 px and narrower): cells wrap, long values break anywhere */
+table.claims { width: 100%; }
+table.claims td { overflow-wrap: break-word; }
+table.claims td:nth-child(2), table.claims td:nth-child(5), table.claims td:nth-child(8),
+table.claims td:nth-child(9), table.claims td:nth-child(10), table.claims td:nth-child(12),
+table.claims td:nth-child(15) { overflow-wrap: anywhere; }
+table.claims td.nowrap, table.claims .flag { white-space: normal; }
 .verdict.none { color: #999; font-weight: normal; }
 .flag { display: block; white-space: nowrap; }
 .flag.open { color: #d9480f; font-weight: 600; }
@@ -166,30 +177,6 @@ def fmt_change(c: dict[str, Any]) -> str:
     return f"{out} ({c['change_basis']})" if c.get("change_basis") else out
 
 
-def _time(value: Any) -> _dt.datetime | None:
-    if not value:
-        return None
-    try:
-        t = _dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
-
-
-def flag_is_open(flag: dict[str, Any], verdict: dict[str, Any] | None) -> bool:
-    """A flag is open until its claim gets a verdict recorded at or after the flag was raised.
-
-    Flags without a claim (article-level) stay open. A verdict or flag without a readable
-    timestamp counts the verdict as covering the flag.
-    """
-    if not flag.get("claim_key") or verdict is None:
-        return True
-    raised, judged = _time(flag.get("created_at")), _time(verdict.get("created_at"))
-    if raised is None or judged is None:
-        return False
-    return judged < raised
-
-
 def page_name(article_id: str) -> str:
     """A file name for an article page, stable and safe on every file system."""
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", article_id).strip(".") or "article"
@@ -222,9 +209,12 @@ class StoreData:
     claim_home: dict[str, tuple[str, int]]  # claim_key -> (article id, row number on its page)
     pages: dict[str, str]  # article id -> page file name
     failures: list[dict[str, Any]] = field(default_factory=list)
+    resolutions: Resolutions | None = None
 
     def is_open(self, flag: dict[str, Any]) -> bool:
-        return flag_is_open(flag, self.verdicts.get(flag.get("claim_key") or ""))
+        """Open until a verdict on its claim resolved it, for as long as the check finds the same
+        claims with the same numbers (issue 19)."""
+        return self.resolutions is None or self.resolutions.is_open(flag)
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
@@ -254,7 +244,7 @@ def load(db: sqlite_utils.Database) -> StoreData:
     pages = {a["id"]: page_name(a["id"]) for a in articles}
     failures = _rows(db, "select path, article_id, start, end, text, reason, at from failures order by path, start")
     return StoreData(articles, indicators, verdicts, dict(flags_by_article), dict(flags_by_claim), claim_home,
-                     pages, failures)
+                     pages, failures, Resolutions(db))
 
 
 # ---------------------------------------------------------------------------------------------- article text
@@ -327,7 +317,7 @@ def _params(h: Highlight, data: StoreData) -> dict[str, str]:
         keys = [c["claim_key"] for c in h.claims]
         cls.append("claim")
         verdict = data.verdicts.get(keys[0])
-        if verdict and verdict.get("verdict") in ("accept", "reject", "fix"):
+        if verdict and verdict.get("verdict") in ("accept", "reject", "fix", "misstated"):
             cls.append(f"v-{verdict['verdict']}")
         if any(data.is_open(f) for k in keys for f in data.flags_by_claim.get(k, [])):
             cls.append("flagged")
@@ -349,9 +339,27 @@ def _params(h: Highlight, data: StoreData) -> dict[str, str]:
     }
 
 
+@dataclass
+class Segment:
+    """A stretch of the article text rendered by displaCy: within one sentence, or between them."""
+
+    start: int
+    end: int
+    sentence: dict[str, Any] | None
+    html: str  #: the rendered stretch, wrapped in its span (sentence anchor, boilerplate class)
+
+
 def render_text(article: dict[str, Any], text: str, sentences: list[dict[str, Any]], mentions: list[dict[str, Any]],
                 claims: list[dict[str, Any]], data: StoreData) -> str:
-    """The article text as displaCy markup, cut into segments for sentence anchors and boilerplate.
+    """The article text as displaCy markup, cut into segments for sentence anchors and boilerplate
+    (see :func:`render_segments`)."""
+    parts = render_segments(article, text, sentences, mentions, claims, data)
+    return f'<div class="entities text">{"".join(p.html for p in parts)}</div>'
+
+
+def render_segments(article: dict[str, Any], text: str, sentences: list[dict[str, Any]],
+                    mentions: list[dict[str, Any]], claims: list[dict[str, Any]], data: StoreData) -> list[Segment]:
+    """The article text as displaCy markup, segment by segment.
 
     Segments break at sentence and body boundaries (never inside a highlight); all segments go through
     one ``displacy.render`` call as separate documents, and each rendered document is wrapped in a
@@ -378,7 +386,7 @@ def render_text(article: dict[str, Any], text: str, sentences: list[dict[str, An
         raise RuntimeError(f"displaCy output has {len(parts)} documents for {len(segments)} segments")
 
     anchored: set[int] = set()
-    out = []
+    out: list[Segment] = []
     for (a, b), part in zip(segments, parts):
         cls = ["seg"]
         if b <= body_start or a >= body_end:
@@ -398,8 +406,8 @@ def render_text(article: dict[str, Any], text: str, sentences: list[dict[str, An
             else:
                 extra += f'<a class="anchor" id="s-{esc(s["idx"])}"></a>'
         title = ' title="outside the article body (boilerplate)"' if "boilerplate" in cls else ""
-        out.append(f'{extra}<span class="{" ".join(cls)}"{attrs}{title}>{part}</span>')
-    return f'<div class="entities text">{"".join(out)}</div>'
+        out.append(Segment(a, b, sent, f'{extra}<span class="{" ".join(cls)}"{attrs}{title}>{part}</span>'))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- article page
@@ -415,6 +423,9 @@ def _verdict_html(verdict: dict[str, Any] | None) -> str:
         out += f'<div class="small">{esc(verdict["note"])}</div>'
     if v == "fix" and verdict.get("fields"):
         out += f'<div class="small">fixed: {esc(verdict["fields"])}</div>'
+    ref = verdict.get("reference")
+    if ref and urlsplit(str(ref)).scheme in ("http", "https"):
+        out += f'<div class="small"><a class="reference" href="{esc(ref)}" rel="noreferrer">reference</a></div>'
     return out
 
 
@@ -523,6 +534,7 @@ def _legend(labels: Iterable[str]) -> str:
     spans = [f'<span style="background: {COLORS.get(lb.upper(), ENTITY_COLOR)}">{esc(lb)}</span>' for lb in labels]
     spans += ['<span class="claim-key">claim value, unaudited</span>', '<span class="accept-key">accepted</span>',
               '<span class="fix-key">fixed</span>', '<span class="reject-key">rejected</span>',
+              '<span class="misstated-key">misstated (the figure is false)</span>',
               '<span class="flag-key">open flag</span>']
     spans.append('<span class="boilerplate-key">boilerplate (outside the body)</span>')
     return f'<div class="legend">{"".join(spans)}</div>'
@@ -642,7 +654,8 @@ def render_index(db: sqlite_utils.Database, data: StoreData, db_label: str) -> s
                      f"<tbody>{fail_rows}</tbody></table>")
 
     precision_line = (f"{_pct(audited['overall'])} over {audited['audited']} audited claims (accepted "
-                      f"{audited['accepted']}, fixed {audited['fixed']}, rejected {audited['rejected']})"
+                      f"{audited['accepted']}, fixed {audited['fixed']}, rejected {audited['rejected']}, "
+                      f"misstated {audited.get('misstated') or 0})"
                       if audited.get("audited") else "no claims audited yet (run <code>extractor audit</code>)")
     generated = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     body = "\n".join([

@@ -30,7 +30,8 @@ def collect(db: sqlite_utils.Database) -> dict[str, Any]:
 
 
 def audited_precision(db: sqlite_utils.Database) -> dict[str, Any]:
-    """Precision from the latest verdict per claim: accepted / (accepted + rejected + fixed)."""
+    """Precision from the latest verdict per claim: (accepted + misstated) / audited. A misstated
+    figure is extracted right (the article's figure is what is false)."""
     if "audits" not in db.table_names():
         return {"overall": None, "by_indicator": []}
     rows = list(db.query(
@@ -41,18 +42,18 @@ def audited_precision(db: sqlite_utils.Database) -> dict[str, Any]:
         )
         select coalesce(c.indicator, '(none)') as indicator,
                sum(l.verdict = 'accept') as accepted, sum(l.verdict = 'reject') as rejected,
-               sum(l.verdict = 'fix') as fixed, count(*) as audited
+               sum(l.verdict = 'fix') as fixed, sum(l.verdict = 'misstated') as misstated, count(*) as audited
         from latest l left join claims c on c.claim_key = l.claim_key
         group by 1 order by 1
         """
     ))
-    total = {k: sum(r[k] or 0 for r in rows) for k in ("accepted", "rejected", "fixed", "audited")}
+    total = {k: sum(r[k] or 0 for r in rows) for k in ("accepted", "rejected", "fixed", "misstated", "audited")}
     by_ind = []
     for r in rows:
         r = dict(r)
-        r["precision"] = round(r["accepted"] / r["audited"], 3) if r["audited"] else None
+        r["precision"] = round(((r["accepted"] or 0) + (r["misstated"] or 0)) / r["audited"], 3) if r["audited"] else None
         by_ind.append(r)
-    overall = round(total["accepted"] / total["audited"], 3) if total["audited"] else None
+    overall = round((total["accepted"] + total["misstated"]) / total["audited"], 3) if total["audited"] else None
     return {"overall": overall, **total, "by_indicator": by_ind}
 
 

@@ -122,6 +122,7 @@ def doc_rows(prep: Prepared, docs: Doc | Sequence[tuple[Doc, int]], version: str
         "body_end": body.end,
         "pipeline_version": version,
         "extracted_at": now_iso(),
+        "meta_hash": meta_hash(art.meta),
     }
     sentences: list[dict[str, Any]] = []
     mentions: list[dict[str, Any]] = []
@@ -298,11 +299,20 @@ def prepare(articles: Iterable[Article],
     return out
 
 
+def meta_hash(meta: dict[str, Any]) -> str:
+    """A digest of an article's .meta.json fields: a new publication date, source or title
+    re-extracts the article as a new text does (issue 19)."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
+
+
 def _needs_work(db: sqlite_utils.Database, article: Article, version: str, force: bool) -> bool:
     if force:
         return True
     row = db.execute(
-        "select content_hash, pipeline_version from articles where id = ?", [article.id]
+        "select content_hash, pipeline_version, meta_hash from articles where id = ?", [article.id]
     ).fetchone()
     if row is None:
         # the same content stored under another name: nothing to extract, record the file
@@ -310,7 +320,7 @@ def _needs_work(db: sqlite_utils.Database, article: Article, version: str, force
             "select id from articles where content_hash = ? and pipeline_version = ?", [article.content_hash, version]
         ).fetchone()
         return other is None
-    return row[0] != article.content_hash or row[1] != version
+    return row[0] != article.content_hash or row[1] != version or row[2] != meta_hash(article.meta)
 
 
 def extract(

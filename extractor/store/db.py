@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -198,6 +199,42 @@ def migrate(db: sqlite_utils.Database, from_version: int) -> None:
     # version 3 (issue 18): mentions gain timex_type, timex_value, timex_start and timex_end;
     # ensure_schema adds missing columns, and the pipeline version changed, so the next
     # extraction fills them
+    if from_version < 3 and "audits" in db.table_names():
+        _migrate_v3(db)
+
+
+def _migrate_v3(db: sqlite_utils.Database) -> None:
+    """Version 3 (issue 19): verdicts carry the anchor of the claim they judge, and flags that a
+    verdict covered are recorded as resolved (they were open or resolved by timestamps)."""
+    for col, typ in TABLES["audits"]["columns"].items():
+        if col not in db["audits"].columns_dict:
+            db["audits"].add_column(col, typ)
+    db.execute("update audits set judged_key = claim_key where judged_key is null")
+    if "claims" in db.table_names():
+        for col, src in (("quote", "quote"), ("quote_start", "quote_start"), ("value", "value"), ("unit", "unit"),
+                         ("value_text", "text"), ("value_start", "start"), ("value_end", "end")):
+            db.execute(f"update audits set [{col}] = (select c.[{src}] from claims c where c.claim_key = audits.claim_key"
+                       " limit 1) where exists (select 1 from claims c where c.claim_key = audits.claim_key)")
+        db.execute("update audits set detached = ? where claim_key not in (select claim_key from claims)",
+                   ["its claim was no longer extracted when this store was migrated to schema 3 (the article's "
+                    "text had changed): no anchor to re-attach it by"])
+    if "flags" in db.table_names() and "flag_resolutions" not in db.table_names():
+        spec = TABLES["flag_resolutions"]
+        db["flag_resolutions"].create(spec["columns"], pk=spec["pk"])
+        # a flag was resolved when its claim got a verdict at or after the flag was raised
+        rows = db.execute(
+            "select f.[check], f.claim_key, f.related, f.expected, f.actual, a.id, a.created_at from flags f "
+            "join audits a on a.id = (select max(id) from audits where claim_key = f.claim_key) "
+            "where f.claim_key is not null and (a.created_at >= f.created_at or a.created_at is null "
+            "or f.created_at is null)").fetchall()
+        for check, key, related, expected, actual, audit_id, at in rows:
+            try:
+                rel = sorted(json.loads(related)) if related else []
+            except ValueError:
+                rel = []
+            db["flag_resolutions"].insert({"check": check, "claim_key": key, "related": json.dumps(rel),
+                                           "expected": expected, "actual": actual, "audit_id": audit_id,
+                                           "resolved_at": at})
 
 
 def migrate_db(path: str | Path) -> tuple[int, int]:

@@ -37,6 +37,9 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)  #: rows per table
     spans: int = 0  #: span offsets checked
     version: int | None = None
+    #: verdicts in force whose claim is no longer extracted (issue 19): not damage, but audit work
+    #: that no longer shows anywhere else, so listed
+    orphans: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -44,7 +47,9 @@ class CheckReport:
 
     def line(self) -> str:
         rows = ", ".join(f"{n} {t}" for t, n in self.counts.items())
-        return f"{self.path}: OK (schema version {self.version}; {rows}; {self.spans} spans checked)"
+        orphans = (f"; {len(self.orphans)} orphaned verdict(s), listed above (`extractor audit list --orphaned`)"
+                   if self.orphans else "")
+        return f"{self.path}: OK (schema version {self.version}; {rows}; {self.spans} spans checked{orphans})"
 
 
 def _short(value: object, limit: int = 60) -> str:
@@ -119,6 +124,20 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
     for table in SPANS:
         if table in tables:
             report.spans += _check_spans(conn, table, texts, problems)
+    if {"audits", "claims"} <= tables:
+        report.orphans = _orphans(conn)
+
+
+def _orphans(conn: sqlite3.Connection) -> list[str]:
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(audits)")}
+    detached = "a.detached" if "detached" in columns else "null"
+    quote = "a.quote" if "quote" in columns else "null"
+    rows = conn.execute(
+        f"select a.claim_key, a.article_id, a.verdict, {quote}, {detached} from audits a join "
+        "(select claim_key, max(id) as id from audits group by claim_key) l on l.id = a.id "
+        "where a.claim_key not in (select claim_key from claims) order by a.article_id, a.id").fetchall()
+    return [f"orphaned verdict: {verdict} on {key} ({aid}{f', quote {quote!r}' if quote else ''}): "
+            f"{why or 'its claim is no longer extracted'}" for key, aid, verdict, quote, why in rows]
 
 
 def _check_foreign_keys(conn: sqlite3.Connection, problems: list[str]) -> None:

@@ -30,6 +30,8 @@ TABLES: dict[str, dict] = {
             "published": str, "published_how": str, "published_start": int, "published_end": int,
             "url": str, "source": str, "title": str, "body_start": int, "body_end": int,
             "pipeline_version": str, "extracted_at": str,
+            # digest of the .meta.json fields read with the text: a change re-extracts (issue 19)
+            "meta_hash": str,
         },
         pk="id",
         not_null={"content_hash", "text"},
@@ -66,6 +68,20 @@ TABLES: dict[str, dict] = {
         columns={
             "id": int, "claim_key": str, "article_id": str, "verdict": str, "fields": str, "note": str,
             "reviewer": str, "created_at": str,
+            # issue 19: a misstated figure's reference; the key judged; the anchor of the claim the
+            # verdict is attached to now (quote, value and their offsets in the article text); how
+            # it was re-attached after a text change, or why it could not be (an orphan)
+            "reference": str, "judged_key": str, "quote": str, "quote_start": int, "value": float, "unit": str,
+            "value_text": str, "value_start": int, "value_end": int, "attached_how": str, "detached": str,
+        },
+        pk="id",
+    ),
+    # a flag judged by a verdict on its claim stays resolved while the same check finds the same
+    # claims with the same numbers (issue 19)
+    "flag_resolutions": dict(
+        columns={
+            "id": int, "check": str, "claim_key": str, "related": str, "expected": float, "actual": float,
+            "audit_id": int, "resolved_at": str,
         },
         pk="id",
     ),
@@ -93,6 +109,7 @@ INDEXES = {
     "mentions": [["article_id"], ["sentence_id"], ["type"]],
     "claims": [["article_id"], ["sentence_id"], ["mention_id"], ["indicator"], ["claim_key"], ["geo", "period"]],
     "audits": [["claim_key"], ["article_id"]],
+    "flag_resolutions": [["claim_key"]],
     "flags": [["claim_key"], ["article_id"]],
     "failures": [["path"], ["article_id"]],
 }

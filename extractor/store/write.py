@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
+from extractor.store.anchors import reattach
 from extractor.store.db import immediate
 
 
@@ -24,6 +25,7 @@ def write_article(db: sqlite_utils.Database, rows: dict[str, Any]) -> None:
     """
     article = rows["article"]
     with immediate(db):
+        old_text, old_claims = _judged_rows(db, article["id"])
         delete_article_rows(db, article["id"])
         _insert(db, "articles", [article], replace=True)
         _insert(db, "article_files", rows.get("files", []), replace=True)
@@ -32,9 +34,26 @@ def write_article(db: sqlite_utils.Database, rows: dict[str, Any]) -> None:
         )
         for table in ("sentences", "mentions", "claims", "failures"):
             _insert(db, table, rows.get(table) or [])
+        if old_claims is not None:
+            reattach(db, article["id"], old_text, old_claims, article["text"], rows.get("claims") or [],
+                     article.get("extracted_at") or "")
         # the consistency checks run after the run; until then the article is marked, so that a
         # run interrupted before them has the next run check it too
         db.conn.execute("insert or replace into meta (key, value) values (?, '1')", [UNCHECKED_PREFIX + article["id"]])
+
+
+def _judged_rows(db: sqlite_utils.Database, article_id: str) -> tuple[str | None, list[dict] | None]:
+    """The stored text and claims of an article that verdicts or flag resolutions may refer to
+    (None when there is nothing to re-attach: most articles, most of the time)."""
+    judged = db.execute("select exists (select 1 from audits where article_id = ?) "
+                        "or exists (select 1 from flag_resolutions)", [article_id]).fetchone()[0]
+    if not judged:
+        return None, None
+    row = db.execute("select text from articles where id = ?", [article_id]).fetchone()
+    claims = [dict(zip(("claim_key", "quote", "quote_start", "value", "unit", "text", "start", "end"), r))
+              for r in db.execute("select claim_key, quote, quote_start, value, unit, text, start, end from claims "
+                                  "where article_id = ?", [article_id])]
+    return (row[0] if row else None), claims
 
 
 def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], replace: bool = False) -> None:
