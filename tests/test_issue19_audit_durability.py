@@ -78,7 +78,7 @@ def rewrite(corpus: Path, text: str) -> None:
 
 def judge(db_path: Path) -> None:
     run("audit", "accept", "--db", db_path, key(db_path, 71.25e9))
-    run("audit", "fix", "--db", db_path, key(db_path, 48.65e9), "--set", "source=General Statistics Office")
+    run("audit", "fix", "--db", db_path, key(db_path, 48.65e9), "--set", "source=General Statistics Office of Vietnam")
     run("audit", "reject", "--db", db_path, key(db_path, 71.52e9), "--note", "a second tally")
 
 
@@ -114,7 +114,7 @@ def test_issue19_footer_line_keeps_every_verdict(store, corpus, nlp):
     assert "0 orphaned verdict(s)" in run("audit", "list", "--db", store, "--orphaned").output
     assert "orphaned" not in run("check", "--db", store).output
     out = run("audit", "show", "--db", store, after[48.65e9]).output
-    assert "re-attached: aligned" in out and "General Statistics Office" in out
+    assert "re-attached: aligned" in out and "General Statistics Office of Vietnam" in out
 
 
 def test_issue19_text_inserted_above_shifts_offsets(store, corpus, nlp):
@@ -204,11 +204,11 @@ def test_issue19_export_applies_verdicts(store):
     assert (first["verdict"], first["note"], first["reference"]) == (
         "misstated", "the office's release says 71.2 billion", "https://example.org/release")
     assert first["claim_key"] == key(store, 71.25e9) and isinstance(first["confidence"], float)
-    assert (second["verdict"], second["source"], second["fixed"]) == ("fix", "General Statistics Office", "source")
+    assert (second["verdict"], second["source"], second["fixed"]) == ("fix", "General Statistics Office of Vietnam", "source")
     marked = [json.loads(line) for line in run("export", "--db", store, "--rejected", "mark").stdout.splitlines()]
     assert [r["verdict"] for r in marked] == ["misstated", "fix", "reject"]
     raw = [json.loads(line) for line in run("export", "--db", store, "--raw").stdout.splitlines()]
-    assert len(raw) == 3 and raw[1]["source"] != "General Statistics Office" and raw[1]["fixed"] is None
+    assert len(raw) == 3 and raw[1]["source"] != "General Statistics Office of Vietnam" and raw[1]["fixed"] is None
     rows = list(csv.DictReader(io.StringIO(run("export", "--db", store, "--format", "csv").stdout)))
     assert [r["verdict"] for r in rows] == ["misstated", "fix"] and rows[0]["reference"] == "https://example.org/release"
 
