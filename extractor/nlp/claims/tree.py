@@ -98,9 +98,11 @@ def first_verb_above(span: Span, pos: tuple[str, ...] = ("VERB", "AUX"), steps: 
 
 def reports(t: Token) -> bool:
     """A reporting verb that reports: not one whose object holds a figure ("Employers added 250,000
-    jobs", "the GVA showed a growth of 7.1 per cent", "the country reported a $4.2 billion surplus")."""
+    jobs", "the GVA showed a growth of 7.1 per cent", "the country reported a $4.2 billion surplus", "is
+    projected at 6.5 per cent")."""
     for c in t.children:
-        if c.dep_ == "dobj" and any(x.like_num or x.ent_type_ in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")
+        # ("inflation is projected at 5.4 per cent for 2023-24": the projection's figure and period)
+        if (c.dep_ == "dobj" or c.dep_ == "prep" and c.lower_ in ("at", "to", "around")) and any(x.like_num or x.ent_type_ in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")
                                     for x in c.subtree):
             return False
     return True

@@ -41,7 +41,9 @@ def _extra_patterns() -> re.Pattern:
     Y = YEAR
     OF_Y = rf"(?: of (?:the |this |last |next )?(?:year|{Y}))?"
     parts = [
-        rf"\b(?:the )?{M} ?(?:-|–|to|through) ?{M}(?:,? {Y})?(?: period| quarter| months)?",
+        rf"\b(?:the )?{M}(?: ?(?:-|–|to|through) ?|[-–](?:to|through)[-–]){M}(?:,? {Y}| (?:of )?(?:this|last|next) year)?"
+        rf"(?: period| quarter| months)?(?: of (?:the )?(?:{Y}(?![-–/]\d)|this year|last year|the previous year))?",
+        rf"\b{M} \d{{1,2}} ?(?:-|–|to|through) ?\d{{1,2}}(?:,? {Y})?(?: period)?",
         rf"\b(?:the )?(?:first|opening) {N} months{OF_Y}",
         rf"\b(?:the )?first (?:month|quarter|half){OF_Y}",
         rf"\b(?:the )?first {N} quarters{OF_Y}",

@@ -56,6 +56,10 @@ _FIRST = re.compile(r"\bfirst\s+(\w+)\s+months?\b", re.I)
 _THIS = re.compile(r"\b(?:this|the current)\s+(?:fiscal|financial)(?:\s+year)?\b|\bthis\s+fy\b", re.I)
 _LAST = re.compile(r"\b(?:last|the previous|the last)\s+(?:fiscal|financial)(?:\s+year)?\b", re.I)
 _TO_DATE = re.compile(r"\b(?:the\s+)?(?:fiscal|financial)\s+year[- ]to[- ]date\b|\b(?:fiscal|financial)\s+ytd\b", re.I)
+_PART = re.compile(r"\b(q[1-4]|h[12])\b|\b(?:the\s+)?(?:(first|second|third|fourth)\s+quarter|(first|second)\s+half)\b")
+#: a quarter or half with no year ("Q2", "the third quarter"): of a fiscal year the sentence names
+PART_ONLY = re.compile(r"(?:the\s+)?(?:q[1-4]|h[12]|(?:first|second|third|fourth)\s+quarter|(?:first|second)\s+half)", re.I)
+SPLIT_YEAR = re.compile(r"\b(?:19|20)\d\d\s*[-–/]\s*\d\d\b")
 _BARE = re.compile(r"^(?:the\s+)?(?:fiscal|financial)\s+year$", re.I)
 #: a story that counts in fiscal years (trade statistics are calendar years unless it says so)
 TALKS_FISCAL = re.compile(r"\bfiscal\b|\bfinancial year\b|\bFY\s*'?\d{2}|\b(?:19|20)\d\d[-–/]\d\d\b")
@@ -105,4 +109,15 @@ def resolve(text: str, country: str | None, pub: tuple[int, int] | None = None,
             start_year = fy.of(*ref)
     if start_year is None:
         return None
+    part = _PART.search(low)
+    if part and (split or named):
+        # "Q2 of 2023-24", "the first half of FY25": a quarter or half of a named fiscal year
+        code = part.group(1) or {"first": "q1", "second": "q2", "third": "q3", "fourth": "q4"}[part.group(2)]
+        if part.group(3):
+            code = {"first": "h1", "second": "h2"}.get(part.group(3), code)
+        size = 3 if code[0] == "q" else 6
+        first = fy.span(start_year, size * (int(code[1]) - 1) + size)
+        shift = size * (int(code[1]) - 1)
+        y, m = start_year + (fy.start - 1 + shift) // 12, (fy.start - 1 + shift) % 12 + 1
+        return Period((y, m), first.end)
     return fy.span(start_year, months if months and 1 <= months <= 12 else 12)

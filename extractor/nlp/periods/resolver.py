@@ -87,6 +87,7 @@ class Resolver:
             (re.compile(rf"^(?:the )?(?:same period|corresponding period|same time|same month|same quarter)( of| in)? (?:last year|a year (?:earlier|ago)|the previous year|the prior year)$"), self._same_period_last_year),
             # issue 5 regressions: forms once left unresolved
             (re.compile(r"^(?:the |a )?year[- ]ago(?: period| month| quarter| level| figure)?$"), self._same_period_last_year),
+            (re.compile(rf"^(?:({M})(?: (\d{{1,2}}))? (?:of )?)?that year$"), self._that_year),
             (re.compile(r"^(last|this|next|the previous|the past) week$"), self._week),
             (re.compile(rf"^(?:the )?week (?:ending|ended|to|through)(?: on)? (.+)$"), self._week_ending),
             (re.compile(rf"^(?:the )?(?:next|coming) ({N}) (years|months)$"), self._next_n),
@@ -239,8 +240,19 @@ class Resolver:
     # -- ranges ----------------------------------------------------------------------------------
 
     def _range(self, s: str, ctx: Context) -> Period | None:
+        # a year that qualifies the whole range: "April-October this year", "the January-July
+        # period of last year", "the April-June quarter of 2014"
+        q = re.fullmatch(rf"(.+?)(?:,? | of (?:the )?)(this year|the current year|last year|the previous year|"
+                         rf"the prior year|next year|{YEAR})", s)
+        qualifier = None
+        if q and not re.fullmatch(rf"(?:.*\D)?{YEAR}", q[1]):
+            qualifier = self._rel_year(q[2], ctx)
+            if qualifier is None:
+                return None
+            s = q[1]
         s2 = re.sub(r"^(?:the )?(.*?)(?: period| quarter| months| season)?$", r"\1", s)
         s2 = re.sub(r"^(?:from|between) ", "", s2)
+        s2 = re.sub(r"(?<=[a-z.])-(?:to|through)-(?=[a-z])", " to ", s2)  # "January-to-July"
         # (s2 is one line: normalise() made every run of spaces one space)
         m = re.fullmatch(r"^(.+?)(?: ?- ?|(?<!\s)\s+(?:to|through|until|till|and)\s+)(.+)", s2, re.S)
         if not m:
@@ -253,8 +265,11 @@ class Resolver:
             y2 = int(right) if len(right) == 4 else int(left[:2] + right)
             return Period((int(left),), (y2,)) if y2 >= int(left) else None
         M = self.M
-        rpart = re.fullmatch(rf"({M})(?: (\d{{1,2}}))?(?:,? ({YEAR}))?", right)
         lpart = re.fullmatch(rf"({M})(?: (\d{{1,2}}))?(?:,? ({YEAR}))?", left)
+        day = re.fullmatch(rf"(\d{{1,2}})(?:,? ({YEAR}))?", right)
+        if lpart and lpart[2] and day:  # "March 1-10": the right end is a day of the left's month
+            right = f"{lpart[1]} {day[1]}" + (f" {day[2]}" if day[2] else "")
+        rpart = re.fullmatch(rf"({M})(?: (\d{{1,2}}))?(?:,? ({YEAR}))?", right)
         if not (rpart and lpart):
             # "March 2024 to May 2025", "Q1-Q3 2024"
             lp = self.resolve_core(left, ctx) if re.search(YEAR, left) or re.fullmatch(M, left) else None
@@ -266,8 +281,8 @@ class Resolver:
         rm, rd, ry = self._month(rpart[1]), rpart[2], rpart[3]
         if ld and not rd or rd and not ld:
             return None
-        if ry:
-            y2 = int(ry)
+        if ry or qualifier:
+            y2 = int(ry) if ry else qualifier
         else:
             y2 = self._year_for(rm, int(rd) if rd else None, ctx)
             if y2 is None:
@@ -295,6 +310,17 @@ class Resolver:
         if m:
             return 2000 + int(m[1])
         return None
+
+    def _that_year(self, m: re.Match, ctx: Context) -> Period | None:
+        """"April that year": the year of the period the sentence stated before."""
+        prev = ctx.previous
+        if prev is None or not prev.start:
+            return None
+        y = prev.start[0]
+        if not m[1]:
+            return Period.point(y)
+        month = self._month(m[1])
+        return Period.point(y, month, int(m[2])) if m[2] else Period.point(y, month)
 
     ANAPHORIC_YEAR = ("a year earlier", "a year ago", "the previous year", "the prior year", "the year before",
                       "the preceding year", "a year before")

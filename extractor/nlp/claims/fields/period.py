@@ -75,6 +75,8 @@ def in_dateline(ctx: DocContext, ds: Span) -> bool:
 def attached_to_reporting(ctx: DocContext, ds: Span) -> bool:
     """"said on Thursday", "reported by Xinhua in June": the date of the statement, not the figure."""
     tok = ds.root
+    if tok.dep_ in ("nsubj", "nsubjpass", "dobj", "attr"):
+        return False  # "growth for 2023-24 is projected at": a date parsed as what is said is no date of saying
     for _ in range(3):
         head = tok.head
         if head.i == tok.i:
@@ -145,6 +147,14 @@ def _sentence_date(f: Figure) -> dict | None:
             appositive.add(b.start)
     in_sent = [(ds, d) for ds, d in in_sent if ds.start not in appositive]
     for ds, d in in_sent:
+        # "with Q2 at 6.5 per cent; Q3 at 6.0 per cent", "Q3: 5.6%": a date written as the label of
+        # the figure right after it is that figure's
+        labelled = [os for os, o in ctx.qs if os.start >= ds.end and _LABEL_GAP.fullmatch(ctx.text[ds.end_char:os.start_char])
+                    and not _NOT_LABEL.search(ctx.text[max(0, ds.start_char - 12):ds.start_char])]
+        if labelled:
+            if labelled[0].start == span.start:
+                cands.append((False, 0, False, d))
+            continue
         if attached_to_reporting(ctx, ds) or is_basis_date(ctx, ds) or date_of_other_clause(ds, span):
             continue
         lead = ctx.text[max(sent.start_char, ds.start_char - 60):ds.start_char + (5 if ds[0].lower_ == "since" else 0)]
@@ -168,11 +178,18 @@ def _sentence_date(f: Figure) -> dict | None:
                 ds.start - owner[2].end <= 1 or re.fullmatch(r"(?<!\s)\s*+(?:in|during|over|for)?\s*+the same (?:period|month|quarter) (?:of|in)\s*", gap)
                 or (ANAPHORIC_DATE.match(" ".join(ds.text.lower().split())) and ds.start - owner[2].end <= 4)):
             continue  # "up from 7.9 percent a year earlier", "¥58.3 billion in deficit a year before": the date of the figure just before it
-        cands.append((abs(dist) > owner[0] + 3, abs(dist), d))
+        # at equal distance the date after the figure is its own ("from 11 per cent in June to 34
+        # per cent in September": September is the 34's)
+        cands.append((abs(dist) > owner[0] + 3, abs(dist), ds.start < span.start, d))
     if cands:
-        cands.sort(key=lambda c: (c[0], c[1]))
-        return cands[0][2]
+        cands.sort(key=lambda c: (c[0], c[1], c[2]))
+        return cands[0][3]
     return None
+
+
+_LABEL_GAP = re.compile(r"\s*(?:at|:|was|were|of)\s*|\s*[:=]\s*")
+#: a date after these words is no label ("unchanged from May at 4.9 per cent": a comparison)
+_NOT_LABEL = re.compile(r"\b(?:from|since|than|to|until|till|versus|vs\.?)\s+$", re.I)
 
 
 def _now_governor(f: Figure) -> dict | None:
@@ -356,6 +373,14 @@ def fiscal_periods(ctx: DocContext, drafts: list[Draft], article_geo: str | None
             date_text = text[start:start + len(per["text"])]
             tail = re.match(r"^\s*[-–/]\s*\d{2}\b", text[start + len(per["text"]):start + len(per["text"]) + 6])
             found = fiscal.resolve(date_text + (tail.group(0) if tail else ""), country, pub, story_end)
+            if found is None and fiscal.PART_ONLY.fullmatch(date_text.strip()):
+                # "Q1, 2024-25", "with Q2 at 6.5 per cent" after "for 2023-24": a quarter of the
+                # fiscal year written after it, else of the last one its sentence names before it
+                after = re.match(r"\s*[,:]?\s*((?:19|20)\d\d\s*[-–/]\s*\d\d)\b", text[start + len(per["text"]):start + len(per["text"]) + 14])
+                before = fiscal.SPLIT_YEAR.findall(text[ctx.sent_of(d.span).start_char:start])
+                named = after.group(1) if after else (before[-1] if before else None)
+                if named:
+                    found = fiscal.resolve(f"{date_text} {named}", country, pub, story_end)
         if found is None and d.period_how in ("carried", "paragraph", "none", "story", "now"):
             # "... to cross $470 billion this fiscal": a fiscal expression that is no date mention
             sent = ctx.sent_of(d.span)
