@@ -48,7 +48,7 @@ def _extra_patterns() -> re.Pattern:
         rf"\b(?:the )?first (?:month|quarter|half){OF_Y}",
         rf"\b(?:the )?first {N} quarters{OF_Y}",
         rf"\b(?:the )?(?:first|second|third|fourth|final|last) (?:quarter|half){OF_Y}",
-        rf"\b(?:the )?{N} months (?:ending|ended|to|through)(?: in)? {M}(?:,? {Y})?",
+        rf"\b(?:the )?{N} months (?:that |which )?(?:ending|ended|to|through)(?: in| on)? {M}(?: \d{{1,2}})?(?:,? {Y})?",
         rf"\b(?:the )?(?:same period|corresponding period|same time|same month|same quarter)(?: of| in)? (?:last year|a year (?:earlier|ago)|the previous year|the prior year)",
         rf"\b(?:a|one|{N}) (?:year|years|month|months|quarter) (?:earlier|ago)\b",
         rf"\b(?:[Hh][12]|[Qq][1-4])(?: {Y})?\b",
@@ -73,6 +73,12 @@ _LEADING = re.compile(
     r"^(?:in|on|at|during|from|over|between|by|throughout|for|of|as of|within|around|about|circa|early in|late in)\s+", re.I
 )
 _KEEP_PREFIX = re.compile(r"(?:\b(since|until|till)\s+)$", re.I)
+
+
+#: a length of time, no date: dateparser would read "the three months" as three months ago
+_DURATION = re.compile(
+    r"(?:the |a |an )?(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
+    r"(?:-| )(?:days?|weeks?|months?|quarters?|years?)", re.I)
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
@@ -215,7 +221,7 @@ class PeriodComponent:
 
     def _resolve(self, text: str, ctx: Context, anchor: Anchor | None) -> tuple[Period | None, str]:
         period, how = self.resolver.resolve(text, ctx)
-        if period is None and how == "unresolved" and self.use_dateparser:
+        if period is None and how == "unresolved" and self.use_dateparser and not _DURATION.fullmatch(normalise(text)):
             period = _dateparser_resolve(text, anchor)
             how = "dateparser" if period is not None else how
         return period, how

@@ -103,7 +103,7 @@ class Resolver:
             (re.compile(rf"^(?:the )?first ({N}) quarters(?: of (?:the )?(.+?))?$"), self._first_quarters),
             (re.compile(rf"^(?:the )?(?:first|opening) ({N}) months(?: of (?:the )?(.+?))?$"), self._first_months),
             (re.compile(rf"^(?:the )?(?:first|opening) month(?: of (?:the )?(.+?))?$"), lambda m, c: self._first_months_n(1, m[1], c)),
-            (re.compile(rf"^(?:the )?({N}) months (?:ending|ended|to|through|until)(?: in)? ({M})(?:,? ({YEAR}))?$"), self._months_ending),
+            (re.compile(rf"^(?:the )?({N}) months (?:that |which )?(?:ending|ended|to|through|until)(?: in| on)? ({M})(?: \d{{1,2}})?(?:,? ({YEAR}))?$"), self._months_ending),
             (re.compile(rf"^(?:the )?(?:fiscal|financial) year (?:ending|ended|to)(?: in)? ({M})(?:,? ({YEAR}))?$"), lambda m, c: self._months_ending_n(12, m[1], m[2], c)),
             (re.compile(rf"^(?:the )?(?:last|final) ({N}) months of (?:the )?(.+)$"), self._last_months_of),
             (re.compile(rf"^(?:the )?(?:past|last|previous) ({N}) (years|months|quarters)$"), self._past_n),

@@ -290,9 +290,10 @@ def relative_to(ctx: DocContext, d: Draft, base: dict | None) -> dict | None:
     return dict(p.fields(), text=d.period.get("text"))
 
 
-def story_period(ctx: DocContext, before: list[Draft]) -> dict | None:
+def story_period(ctx: DocContext, before: list[Draft], headlined: frozenset[str] = frozenset()) -> dict | None:
     """The period the article has stated most often in ``before`` (reported figures with a
-    period of their sentence or paragraph); a tie goes to the one stated first (the lede's)."""
+    period of their sentence or paragraph); a tie goes to the headline's, else to the one stated
+    first (the lede's)."""
     stated = [x.period for x in before if x.period is not None and x.period_how in ("sentence", "paragraph")
               and x.modality == "reported" and not x.basis_of_previous and not x.compared_with
               and not headline(ctx, x)]
@@ -300,7 +301,10 @@ def story_period(ctx: DocContext, before: list[Draft]) -> dict | None:
         return None
     counts = Counter(p["period"] for p in stated)
     top = max(counts.values())
-    return next(p for p in stated if counts[p["period"]] == top)
+    # a tie goes to the headline's period (``headlined``) ("Trade surplus reaches US$9.8 billion in first five
+    # months", then "... US$2.24 billion in May and US$9.8 billion in the first five months")
+    tied = [p for p in stated if counts[p["period"]] == top]
+    return next((p for p in tied if p["period"] in headlined), tied[0])
 
 
 def inherited(ctx: DocContext, d: Draft, drafts: list[Draft]) -> tuple[dict | None, str, str]:
@@ -338,7 +342,9 @@ def inherited(ctx: DocContext, d: Draft, drafts: list[Draft]) -> tuple[dict | No
             and not (is_basis_date(ctx, ds) or not t.get("period")) for ds, t in ctx.all_dates):
         # the period the article has stated most often so far (the story's reference period,
         # not a comparison year mentioned once in the paragraph before)
-        story = story_period(ctx, before)
+        headlined = frozenset(x.period["period"] for x in drafts if x.index < d.index and x.period is not None
+                              and x.period.get("period") and headline(ctx, x))
+        story = story_period(ctx, before, headlined)
         return (story or last.period), "carried", "period.carried"
     return None, "none", "period.none"
 

@@ -75,10 +75,29 @@ def _label(ctx: DocContext, span: Span, q: dict) -> Span | None:
     return ctx.doc.char_span(line_start + m.start(1), line_start + m.end(1), alignment_mode="expand")
 
 
+def _gapped(ctx: DocContext, span: Span, q: dict) -> Span | None:
+    """"Kenya ran a trade deficit of $1.05 billion in April and $4.1 billion in the first four
+    months": a figure coordinated with a verb whose own figure came before it (the verb and its
+    object left out) measures what that figure measures."""
+    root = span.root
+    verb = root.head
+    if root.dep_ != "conj" or verb.pos_ not in ("VERB", "AUX") or verb.i > span.start \
+            or any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children):
+        return None
+    earlier = [(s, x) for s, x in ctx.qs if verb.i < s.start and s.end <= span.start and x.get("conversion_of") is None
+               and s.root.head.i != root.i and verb.is_ancestor(s.root)]
+    if not earlier:
+        return None
+    s, x = earlier[-1]
+    phrase, _, rule = measured_phrase(ctx, s, x)
+    return phrase if rule != "phrase.window" else None
+
+
 FIGURE_RULES: RuleTable[Span] = RuleTable("phrase.figure", [
     ("phrase.label", _label),
     ("phrase.worth", _worth),
     ("phrase.times_subject", _times_subject),
+    ("phrase.gapped", _gapped),
 ])
 
 
