@@ -87,3 +87,19 @@ def test_units_keep_only_indicators_of_that_kind(linker):
 def test_phrase_words_apply_synonyms_and_tails_to_both_sides():
     assert phrase_words("Shipments of chips") == ["export", "chip"]
     assert phrase_words("integrated circuits and related parts") == ["integrated", "circuit"]
+
+
+@pytest.mark.parametrize("phrase,whole", [
+    ("Youth (15-24 years) unemployment rate", "unemployment rate"),
+    ("the unemployment rate for women", "the unemployment rate"),
+    ("Men (25 plus) unemployment rate", "unemployment rate"),
+    ("the jobless rate for Black workers", "the jobless rate"),
+    ("the employment rate", None),
+    ("Participation rate", None),
+])
+def test_issue16_a_population_group_or_a_rate_without_an_id_links_to_nothing(linker, phrase, whole):
+    """GOLD_GUIDE: a part of an indicator the catalog has no id for gets indicator null; the
+    whole still links."""
+    assert linker.link(phrase, "percent") == []
+    if whole is not None:
+        assert linker.link(whole, "percent")[0][0] == "unemployment.rate"

@@ -139,3 +139,22 @@ def test_issue2_navigation_lines_are_not_the_header_block(nav):
     text = f"{nav}\nTrade grows in March\n{para}\n{para}"
     b = find_body(text)
     assert text[b.start:b.end].startswith("Trade grows in March")
+
+
+def test_issue16_a_closing_list_of_figures_stays_in_the_body():
+    """A paragraph introduces a list of figures ("numbers from the previous month in brackets:");
+    its lines are too short of stop words for jusText, and a scraped copy may start with a figure."""
+    para = "The ministry said exports of machinery rose sharply in the first quarter of the year, driven by demand."
+    listing = ("Here's a quick look at the figures (previous month in brackets):\n\nUnemployment rate: 5.5 per cent (5.4)\n\n"
+               "5.5 per cent (5.4) Employment rate: 62.1 per cent (62.2)\n\n62.1 per cent (62.2) Number working: 19,054,600")
+    text = f"Headline\n\n{para}\n{para}\n{listing}\n\nMost Popular\n\nUpdated: 2019-07-05 10:00"
+    b = find_body(text)
+    assert text[b.start:b.end].endswith("Number working: 19,054,600")
+
+
+@pytest.mark.parametrize("line", ["Updated: 2019-07-05 10:00", "Posted: 10:45 GMT, 3 July 2019"])
+def test_issue16_a_time_stamp_line_is_no_figures_list(line):
+    para = "The ministry said exports of machinery rose sharply in the first quarter of the year, driven by demand."
+    text = f"Headline\n\n{para}\n{para}\n{line}"
+    b = find_body(text)
+    assert text[b.start:b.end].endswith("driven by demand.")

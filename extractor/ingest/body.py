@@ -139,7 +139,8 @@ def find_body(text: str) -> Body:
         last + 1 < len(lines)
         and not is_marker(lines[last + 1].text)
         and lines[last + 1].blank_before <= header["max_blank_lines"]
-        and _reads_as_prose(lines[last + 1].text)
+        and (_reads_as_prose(lines[last + 1].text) or _reads_as_data(lines[last + 1].text)
+             or _introduces_data(lines, last + 1))
     ):
         last += 1
     # The header block above the first paragraph: short lines, single-spaced, no markers, and not
@@ -159,6 +160,24 @@ def find_body(text: str) -> Body:
 
 
 _SENTENCE_END = re.compile(r"[.!?。”\"’')]\s*$")
+
+
+#: "Unemployment rate: 5.5 per cent (5.4)", "• Exports: $12.3 billion": a line of a figures list
+_DATA_LINE = re.compile(r"(?:^|\s)[A-Za-z(][\w ()',&/-]{1,60}:\s*[-+−]?(?:[$€£¥]|[A-Z]{1,3}\$)?\s?\d")
+_CLOCK_OR_DATE = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{4}-\d{2}-\d{2}\b")
+
+
+def _reads_as_data(line: str) -> bool:
+    """A closing list of figures a paragraph introduced ("Here's a quick look at June employment:"),
+    which jusText reads as too short of stop words for prose."""
+    return bool(_DATA_LINE.search(line)) and not _CLOCK_OR_DATE.search(line) and not is_navigation(line)
+
+
+def _introduces_data(lines: list[Line], i: int) -> bool:
+    """"Here's a quick look at June employment (previous month in brackets):" before a figures list."""
+    line = lines[i].text.rstrip()
+    return line.endswith(":") and len(line.split()) >= 4 and line[:1].isupper() and i + 1 < len(lines) \
+        and _reads_as_data(lines[i + 1].text)
 
 
 def _reads_as_prose(line: str) -> bool:

@@ -77,6 +77,15 @@ _CONTINUING_HEADS = frozenset({"growth", "expansion", "contraction", "increase",
                                "fall", "gain", "jump", "average", "pace", "rate", "reading", "estimate", "figure"})
 
 
+def names_no_id(ctx: DocContext, d: Draft) -> bool:
+    """The phrase names an aggregate or a part the catalog has no id for ("the employment rate",
+    "Youth (15-24 years) unemployment rate"): nothing around it completes it."""
+    if d.phrase is None:
+        return False
+    low = link_text(d.phrase).lower()
+    return any(p.search(low) for p in ctx.linker.generator.words.unlinked)
+
+
 def topic_before(ctx: DocContext, d: Draft, drafts: list[Draft]) -> Draft | None:
     """The figure before ``d`` in its paragraph (else the previous paragraph's last) that names
     what it measures in the same kind of unit: the topic a list of places goes on with
@@ -224,7 +233,7 @@ def _topic(ctx: DocContext, d: Draft, s: Scope) -> None:
     """"Sweden (4.17 per cent), Austria (3.86 per cent)", "Germany alone spent 110 billion euros": a
     figure whose phrase names only a place (or nothing, or who says it) goes on with the
     paragraph's topic; a count of its own noun does not."""
-    if s.ref is not None or d.candidates:
+    if s.ref is not None or d.candidates or names_no_id(ctx, d):
         return
     counts_own = d.q["unit"] == "count" and bool(d.q.get("noun")) and not link(ctx, d.span, "count")
     if counts_own or not (d.phrase is None or is_place_phrase(d.phrase) or not link_text(d.phrase).strip()
@@ -244,7 +253,7 @@ def _family(ctx: DocContext, d: Draft, s: Scope) -> None:
     "Applications from China" after patent applications, "Their export value" and "The business"
     after a sentence on a product group, "Mechanical and electrical products, at ..." in a
     paragraph on exports."""
-    if s.ref is not None or s.topic is not None or d.phrase is None:
+    if s.ref is not None or s.topic is not None or d.phrase is None or names_no_id(ctx, d):
         return
     found = _family_candidates(ctx, d, s)
     if found is not None:

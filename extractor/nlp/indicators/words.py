@@ -55,10 +55,17 @@ class LinkerWords:
         unlinked = raw.get("unlinked_phrases") or []
         if not isinstance(unlinked, list):
             raise RuleFileError("linker.yaml: expected a list 'unlinked_phrases'")
+        parts = raw.get("population_parts") or []
+        if not isinstance(parts, list):
+            raise RuleFileError("linker.yaml: expected a list 'population_parts' (patterns)")
+        try:
+            part_rx = tuple(re.compile(str(p)) for p in parts)
+        except re.error as exc:
+            raise RuleFileError(f"linker.yaml: population_parts: {exc}") from None
         return cls(frozenset(str(w).lower() for w in raw["neutral"]),
                    frozenset(str(w).lower() for w in raw["neutral_for_money"]),
                    {str(k).lower(): str(v).lower() for k, v in syn.items()}, tails,
-                   tuple(re.compile(r"\b" + re.escape(str(p).lower()) + r"\b") for p in unlinked))
+                   tuple(re.compile(r"\b" + re.escape(str(p).lower()) + r"\b") for p in unlinked) + part_rx)
 
     def phrase_words(self, text: str) -> list[str]:
         """Lower case, words only, singular, without function words: both aliases and phrases."""

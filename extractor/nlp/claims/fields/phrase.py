@@ -69,7 +69,11 @@ def _label(ctx: DocContext, span: Span, q: dict) -> Span | None:
     """"Unemployment rate: 5.5 per cent", "Exports: $12.3 billion": a list line's label."""
     start = q.get("approx_start") or q["start"]
     line_start = ctx.text.rfind("\n", 0, start) + 1
-    m = re.fullmatch(r"\s*([A-Za-z][^:\n]{1,60}?):\s*", ctx.text[line_start:start])
+    seg = ctx.text[line_start:start]
+    m = re.fullmatch(r"\s*([A-Za-z][^:\n]{1,60}?):\s*", seg)
+    if m is None:
+        # "5.5 per cent (5.4) Employment rate: 62.1 per cent": a list run together on one line
+        m = re.search(r"\)\s+([A-Z][^:\n]{1,60}?):\s*$", seg)
     if m is None or len(m.group(1).split()) > 8:
         return None
     return ctx.doc.char_span(line_start + m.start(1), line_start + m.end(1), alignment_mode="expand")
@@ -93,7 +97,29 @@ def _gapped(ctx: DocContext, span: Span, q: dict) -> Span | None:
     return phrase if rule != "phrase.window" else None
 
 
+def _copied_line_start(ctx: DocContext, span: Span, q: dict) -> Span | None:
+    """"Employment rate: 62.1 per cent (62.2)" then a line that starts "62.1 per cent (62.2) ...": a
+    page scraped with each list item's figure copied to the start of the next line; the copy
+    measures what the figure it copies measures."""
+    start = q.get("approx_start") or q["start"]
+    line_start = ctx.text.rfind("\n", 0, start) + 1
+    if ctx.text[line_start:start].strip():
+        return None
+    prev_end = len(ctx.text[:line_start].rstrip())
+    prev_start = ctx.text.rfind("\n", 0, prev_end) + 1
+    surface = ctx.text[q["start"]:q["end"]]
+    earlier = [(s, x) for s, x in ctx.qs if prev_start <= x["start"] and x["end"] <= prev_end]
+    if not earlier or ctx.text[earlier[-1][1]["start"]:earlier[-1][1]["end"]] != surface:
+        return None
+    copied, x = earlier[-1]
+    if not re.fullmatch(r"\s*(?:\([^)\n]*\))?\s*", ctx.text[x["end"]:prev_end]):
+        return None  # the line goes on after the figure: no list item
+    phrase, _, rule = measured_phrase(ctx, copied, x)
+    return phrase if rule != "phrase.window" else None
+
+
 FIGURE_RULES: RuleTable[Span] = RuleTable("phrase.figure", [
+    ("phrase.copied_line_start", _copied_line_start),
     ("phrase.label", _label),
     ("phrase.worth", _worth),
     ("phrase.times_subject", _times_subject),
