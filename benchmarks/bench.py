@@ -539,7 +539,8 @@ def _child_dask(spec: dict) -> dict:
                 "merge_seconds": st.merge_seconds, "merged_articles": st.merged_articles,
                 "merge_seconds_per_article": st.merge_seconds / st.merged_articles if st.merged_articles else None,
                 "shard_bytes_per_article": st.shard_bytes / st.merged_articles if st.merged_articles else None,
-                "store_bytes": _store_bytes(spec["db"])}
+                "store_bytes": _store_bytes(spec["db"]), "listing_seconds": st.listing_seconds,
+                "tasks_seconds": st.tasks_seconds, "checks_seconds": st.checks_seconds}
 
     out = _measure(work, procs)
     out["load_seconds"] = options.stats.cluster_seconds
@@ -883,6 +884,8 @@ def _dask_summary(runs: dict[str, dict], workers: tuple[int, ...], n: int) -> di
         "driver_cpu_seconds_per_article": d["cpu_seconds_main"] / n,
         "worker_cpu_seconds_per_article": (d["cpu_seconds"] - d["cpu_seconds_main"]) / n,
         "claims": d["claims"], "plain_claims": plain["claims"],
+        "listing_seconds_per_article": d.get("listing_seconds", 0) / n,
+        "checks_seconds_per_article": d.get("checks_seconds", 0) / n,
     }
 
 
@@ -945,7 +948,9 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"  merge: {dk['merge_seconds_per_article'] * 1000:.2f} ms/article ({dk['merge_share']:.1%} of the run); "
                      f"shards {dk['shard_bytes_per_article'] / 1000:.1f} kB/article, store {dk['store_bytes_per_article'] / 1000:.1f} "
                      f"kB/article; CPU s/article: driver {dk['driver_cpu_seconds_per_article']:.3f}, workers "
-                     f"{dk['worker_cpu_seconds_per_article']:.3f}")
+                     f"{dk['worker_cpu_seconds_per_article']:.3f} (the workers' pipeline load included)")
+        lines.append(f"  driver before the tasks (reading, skipping): {dk['listing_seconds_per_article'] * 1000:.2f} ms/article; "
+                     f"consistency checks after the merge: {dk['checks_seconds_per_article'] * 1000:.2f} ms/article")
     rr = report["rerun"]
     lines.append(f"re-run: {rr['seconds']:.2f}s = {rr['fraction']:.1%} of the first run ({rr['first_run_seconds']:.1f}s "
                  f"with the model load); {rr['skipped']} skipped, {rr['processed']} processed")

@@ -211,6 +211,9 @@ class Stats:
     merge_seconds: float = 0.0
     cluster_seconds: float = 0.0  #: starting the cluster and loading the pipeline on its workers
     workers: int = 0
+    listing_seconds: float = 0.0  #: reading the corpus and finding what to extract, before the tasks
+    tasks_seconds: float = 0.0  #: from the first task to the last merge, the cluster's start included
+    checks_seconds: float = 0.0  #: the consistency checks after the merge
 
 
 def task_key(version: str, articles: list[tuple[Article, tuple[str, ...]]]) -> str:
@@ -232,16 +235,21 @@ class DaskEngine:
         self.model = model
         self.task_size = max(1, task_size)
         self.stats = stats or Stats()
+        #: when the engine was called and when its last merge ended (perf_counter), if it was
+        self.started: float | None = None
+        self.ended: float | None = None
 
     def __call__(self, db: sqlite_utils.Database, db_path: str | Path, todo: list[Prepared], version: str,
                  summary: Summary, strict: bool, progress: Callable[[int], None] | None) -> None:
         from distributed import as_completed
 
+        self.started = time.perf_counter()
         run_dir = _new_run_dir(self.shard_dir)
         try:
             self._run(run_dir, db, todo, version, summary, strict, progress)
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
+            self.ended = time.perf_counter()
 
     def _run(self, run_dir: Path, db: sqlite_utils.Database, todo: list[Prepared], version: str, summary: Summary,
              strict: bool, progress: Callable[[int], None] | None) -> None:
@@ -416,6 +424,11 @@ def extract_on_dask(paths: Any, db_path: str | Path, options: DaskOptions, **kwa
         stack.callback(_remove_if_empty, shard_dir, options.shard_dir is None)
         engine = DaskEngine(connect, shard_dir, model=model, task_size=options.task_size, stats=options.stats)
         summary = extract(paths, db_path, engine=engine, **kwargs)
+        if engine.started is not None and engine.ended is not None:
+            st = options.stats
+            st.listing_seconds = engine.started - t0
+            st.tasks_seconds = engine.ended - engine.started
+            st.checks_seconds = time.perf_counter() - engine.ended
     summary.seconds = time.perf_counter() - t0
     return summary
 
