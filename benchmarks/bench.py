@@ -536,7 +536,8 @@ def _child_dask(spec: dict) -> dict:
                 "processed": s.processed, "skipped": s.skipped, "failed": s.failed, "failures": s.failures[:5],
                 "sentences": s.sentences, "mentions": s.mentions, "claims": s.claims,
                 "tasks": st.tasks, "workers": st.workers, "shards": st.shards, "shard_bytes": st.shard_bytes,
-                "merge_seconds": st.merge_seconds, "merged_articles": st.merged_articles,
+                "merge_seconds": st.merge_seconds, "merge_cpu_seconds": st.merge_cpu_seconds,
+                "merged_articles": st.merged_articles,
                 "merge_seconds_per_article": st.merge_seconds / st.merged_articles if st.merged_articles else None,
                 "shard_bytes_per_article": st.shard_bytes / st.merged_articles if st.merged_articles else None,
                 "store_bytes": _store_bytes(spec["db"]), "listing_seconds": st.listing_seconds,
@@ -880,6 +881,7 @@ def _dask_summary(runs: dict[str, dict], workers: tuple[int, ...], n: int) -> di
         "tasks": d["tasks"], "cluster_start_seconds": d["load_seconds"], "plain_load_seconds": plain["load_seconds"],
         "merge_seconds": d["merge_seconds"], "merge_seconds_per_article": d["merge_seconds_per_article"],
         "merge_share": d["merge_seconds"] / d["seconds"] if d["seconds"] > 0 else None,
+        "merge_cpu_seconds_per_article": d.get("merge_cpu_seconds", 0) / d["merged_articles"] if d["merged_articles"] else None,
         "shard_bytes_per_article": d["shard_bytes_per_article"], "store_bytes_per_article": d["store_bytes"] / n,
         "driver_cpu_seconds_per_article": d["cpu_seconds_main"] / n,
         "worker_cpu_seconds_per_article": (d["cpu_seconds"] - d["cpu_seconds_main"]) / n,
@@ -945,7 +947,8 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"--engine dask, LocalCluster of {dk['workers']}: {dk['ratio']:.0%} of --workers {dk['workers']} "
                      f"(by CPU seconds {dk['cpu_ratio'] or 0:.0%}); {dk['tasks']} tasks; cluster start and pipeline "
                      f"load {dk['cluster_start_seconds']:.1f}s (plain model load {dk['plain_load_seconds']:.1f}s)")
-        lines.append(f"  merge: {dk['merge_seconds_per_article'] * 1000:.2f} ms/article ({dk['merge_share']:.1%} of the run); "
+        lines.append(f"  merge: {dk['merge_seconds_per_article'] * 1000:.2f} ms/article ({dk['merge_share']:.1%} of the run; "
+                     f"CPU {(dk['merge_cpu_seconds_per_article'] or 0) * 1000:.2f} ms/article); "
                      f"shards {dk['shard_bytes_per_article'] / 1000:.1f} kB/article, store {dk['store_bytes_per_article'] / 1000:.1f} "
                      f"kB/article; CPU s/article: driver {dk['driver_cpu_seconds_per_article']:.3f}, workers "
                      f"{dk['worker_cpu_seconds_per_article']:.3f} (the workers' pipeline load included)")

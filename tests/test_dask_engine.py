@@ -334,3 +334,30 @@ def test_an_interrupted_driver_leaves_a_store_that_a_rerun_completes(sig, forty,
     _same_store(plain, db)
     # the interrupted run's shards went with it or with the next run on this machine
     assert not (tmp_path / "facts.db.shards").exists() or not list((tmp_path / "facts.db.shards").iterdir())
+
+
+def test_id_clash_settled_as_the_plain_path_settles_it(tmp_path: Path, monkeypatch) -> None:
+    """Without bodies (the Dask driver), two files with one id keep the plain path's outcome: the
+    first keeps the id only if it can be prepared (here its body is too long, and so is that of
+    its copy under a third name)."""
+    from extractor import settings
+    from extractor.run.extract import prepare
+
+    long_text = "Exports rose sharply in the first half of the year, officials said on Monday.\n" * 6
+    for folder, text in (("a", long_text), ("b", "Imports fell 3 percent in May, the customs office said.\n"),
+                         ("c", long_text)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / ("x.txt" if folder != "c" else "y.txt")).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(settings, "MAX_CHARS", 200)
+    arts = list(iter_articles(find_files([tmp_path / "a", tmp_path / "c", tmp_path / "b"])))
+
+    def outcome(bodies: bool) -> tuple[list, list]:
+        errors: list = []
+        kept = prepare(arts, on_error=lambda art, reason: errors.append((str(art.path), reason)), bodies=bodies)
+        return sorted(errors), [(p.article.id, str(p.article.path), p.files) for p in kept]
+
+    plain, pending = outcome(True), outcome(False)
+    assert pending == plain
+    assert [path for path, _ in plain[0]] == [str(tmp_path / "a" / "x.txt"), str(tmp_path / "c" / "y.txt")]
+    assert all("article body too long" in reason for _, reason in plain[0])
+    assert plain[1] == [("x", str(tmp_path / "b" / "x.txt"), [str(tmp_path / "b" / "x.txt")])]

@@ -209,6 +209,7 @@ class Stats:
     shard_bytes: int = 0
     merged_articles: int = 0
     merge_seconds: float = 0.0
+    merge_cpu_seconds: float = 0.0  #: the driver's CPU time in the merges (less sensitive to a busy machine)
     cluster_seconds: float = 0.0  #: starting the cluster and loading the pipeline on its workers
     workers: int = 0
     listing_seconds: float = 0.0  #: reading the corpus and finding what to extract, before the tasks
@@ -314,10 +315,11 @@ class DaskEngine:
             futures.clear()
 
     def _merge(self, db: sqlite_utils.Database, path: Path, summary: Summary) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         size = path.stat().st_size
         part = merge_shard(db, path)
         self.stats.merge_seconds += time.perf_counter() - t0
+        self.stats.merge_cpu_seconds += time.thread_time() - c0
         self.stats.shards += 1
         self.stats.shard_bytes += size
         self.stats.merged_articles += part.processed

@@ -7,6 +7,7 @@ shifted back into the stored article text, so ``text[start:end]`` equals every s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import math
 import re
@@ -346,6 +347,12 @@ def _keeps_id(prep: Prepared, on_error: Callable[[Article, str], None] | None) -
         if on_error is None:
             raise
         on_error(prep.article, describe_exception(exc))
+        for alias in prep.files[1:]:  # the same text under other names fails the same way
+            renamed = dataclasses.replace(prep.article, path=Path(alias), aliases=[])
+            try:
+                prepare_article(renamed)
+            except Exception as again:
+                on_error(renamed, describe_exception(again))
         return False
     return True
 
