@@ -54,6 +54,14 @@ from extractor.store.db import StoreError
 #: articles per task: enough to keep the pipeline's batches full and the per-task overhead small,
 #: few enough that a lost task costs little
 DEFAULT_TASK_SIZE = 32
+#: Settings of the LocalCluster's workers (and of the replacements of dead ones). The nanny's
+#: default MALLOC_TRIM_THRESHOLD_ (64 kB) makes glibc hand freed memory back at once, and the
+#: pipeline allocates and frees a lot per text: unset, the workers used 10-15% less CPU per article
+#: (512 articles, LocalCluster of 2). The statistical profiler feeds a dashboard nobody looks at.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+}
 #: the plugin's name on the workers
 PLUGIN = "extractor-pipeline"
 RUN_PREFIX = "run-"
@@ -401,6 +409,11 @@ def extract_on_dask(paths: Any, db_path: str | Path, options: DaskOptions, **kwa
     model = kwargs.get("model")
     t0 = time.perf_counter()
     with ExitStack() as stack:
+        if not options.scheduler:
+            import dask
+
+            stack.enter_context(dask.config.set(LOCAL_CLUSTER_CONFIG))
+
         def connect() -> Any:
             t = time.perf_counter()
             if options.scheduler:
