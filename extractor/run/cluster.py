@@ -257,7 +257,7 @@ class DaskEngine:
         try:
             self._run(run_dir, db, todo, version, summary, strict, progress)
         finally:
-            shutil.rmtree(run_dir, ignore_errors=True)
+            remove_run_dir(run_dir)
             self.ended = time.perf_counter()
 
     def _run(self, run_dir: Path, db: sqlite_utils.Database, todo: list[Prepared], version: str, summary: Summary,
@@ -370,6 +370,25 @@ def _new_run_dir(shard_dir: Path) -> Path:
     return run_dir
 
 
+def remove_run_dir(run_dir: Path, attempts: int = 5) -> None:
+    """Remove a run folder, its ``driver`` file last (a folder that could not be removed keeps its
+    owner, so a later run can remove it). Workers of an interrupted run may still be writing into
+    it: a file that appears meanwhile is removed on the next attempt."""
+    for attempt in range(attempts):
+        if not run_dir.exists():
+            return
+        for entry in run_dir.iterdir():
+            if entry.name != "driver":
+                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+        try:
+            (run_dir / "driver").unlink(missing_ok=True)
+            run_dir.rmdir()
+            return
+        except OSError:
+            (run_dir / "driver").write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
+            time.sleep(0.2 * (attempt + 1))
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -437,6 +456,8 @@ def extract_on_dask(paths: Any, db_path: str | Path, options: DaskOptions, **kwa
             return client
 
         stack.callback(_remove_if_empty, shard_dir, options.shard_dir is None)
+        # after the local cluster has stopped (callbacks run last-in first-out): no worker writes now
+        stack.callback(_remove_own_run_dirs, shard_dir)
         engine = DaskEngine(connect, shard_dir, model=model, task_size=options.task_size, stats=options.stats)
         summary = extract(paths, db_path, engine=engine, **kwargs)
         if engine.started is not None and engine.ended is not None:
@@ -446,6 +467,17 @@ def extract_on_dask(paths: Any, db_path: str | Path, options: DaskOptions, **kwa
             st.checks_seconds = time.perf_counter() - engine.ended
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _remove_own_run_dirs(shard_dir: Path) -> None:
+    me = f"{socket.gethostname()} {os.getpid()}"
+    for run_dir in shard_dir.glob(RUN_PREFIX + "*") if shard_dir.is_dir() else []:
+        try:
+            owner = (run_dir / "driver").read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if owner == me:
+            remove_run_dir(run_dir)
 
 
 def _remove_if_empty(shard_dir: Path, default: bool) -> None:
