@@ -40,7 +40,7 @@ def extract(paths, db_path, workers, force, strict, model, quiet, engine, schedu
 
         extractor extract corpus/ --db data/facts.db --engine dask --workers 2
 
-        extractor extract corpus/ --db data/facts.db --engine dask --scheduler tcp://10.0.0.5:8786 --shard-dir /shared/shards
+        extractor extract corpus/ --db data/facts.db --engine dask --scheduler tcp://HOST:8786 --shard-dir /shared/shards
     """
     if engine != "dask":
         for name, value in (("--scheduler", scheduler), ("--shard-dir", shard_dir), ("--task-size", task_size)):
