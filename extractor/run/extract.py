@@ -7,13 +7,14 @@ shifted back into the stored article text, so ``text[start:end]`` equals every s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 import sqlite_utils
 from spacy.language import Language
@@ -68,16 +69,26 @@ class Summary:
         )
 
 
+class Engine(Protocol):
+    """Runs the pipeline over articles elsewhere (``cluster.py``) and stores them in the store
+    ``db``, counting them in ``summary``; the articles are ``pending`` (their bodies not found)."""
+
+    def __call__(self, db: sqlite_utils.Database, db_path: str | Path, todo: list["Prepared"], version: str,
+                 summary: "Summary", strict: bool, progress: Callable[[int], None] | None) -> None: ...
+
+
 @dataclass
 class Prepared:
     article: Article
     body: Body | None  #: None for an article already stored by this pipeline version (skipped)
     pubdate: PubDate | None
     files: list[str]
+    #: the body is left for whoever runs the pipeline to find (``prepare(bodies=False)``)
+    pending: bool = False
 
     @property
     def current(self) -> bool:
-        return self.body is None
+        return self.body is None and not self.pending
 
 
 # Space characters the model does not read as spaces ("Li\u00a0Jiabao" would be two names). They
@@ -250,15 +261,36 @@ def segments(text: str, start: int, end: int, limit: int) -> list[tuple[int, int
     return [(s, e) for s, e in out if text[s:e].strip()]
 
 
+def prepare_article(art: Article, files: list[str] | None = None) -> Prepared:
+    """Body and publication date of one article; raises ExtractionError (or what the body finder
+    raises) for an article that cannot be extracted."""
+    body = find_body(art.text)
+    if body.end - body.start > settings.MAX_CHARS:
+        raise ExtractionError(
+            f"{art.path}: article body too long ({body.end - body.start:,} characters; the limit is "
+            f"{settings.MAX_CHARS:,}, set EXTRACTOR_MAX_CHARS to raise it)"
+        )
+    pub = publication_date(art.text, art.meta, body.span)
+    return Prepared(art, body, pub, files if files is not None else [str(art.path)])
+
+
+def describe_exception(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
+
+
 def prepare(articles: Iterable[Article],
             on_error: Callable[[Article, str], None] | None = None,
-            is_current: Callable[[Article], bool] | None = None) -> list[Prepared]:
+            is_current: Callable[[Article], bool] | None = None,
+            *, bodies: bool = True) -> list[Prepared]:
     """Body, publication date, and one entry per distinct content (other names become aliases).
 
     An article that cannot be prepared (body too long for the pipeline, an id already taken by a
     file with other text) is passed to ``on_error`` with the reason; without ``on_error`` the
     error is raised. An article ``is_current`` says is stored already is not prepared (finding a
-    body is most of the cost of a re-run).
+    body is most of the cost of a re-run). With ``bodies=False`` the articles to extract are left
+    ``pending`` for the process that runs the pipeline on them (``prepare_article``); only when two
+    files claim one id is the first one's body found here, since it keeps the id only if it can
+    be prepared.
     """
     by_hash: dict[str, Prepared] = {}
     by_id: dict[str, Prepared] = {}
@@ -275,24 +307,21 @@ def prepare(articles: Iterable[Article],
             out.append(prep)
             continue
         try:
+            if art.id in by_id and by_id[art.id].pending and not _keeps_id(by_id[art.id], on_error):
+                other = by_id.pop(art.id)
+                out.remove(other)
+                del by_hash[other.article.content_hash]
             if art.id in by_id:
                 raise ExtractionError(
                     f"{art.path}: article id {art.id!r} is also the id of {by_id[art.id].article.path}, which has "
                     "other text; rename one of the files"
                 )
-            body = find_body(art.text)
-            if body.end - body.start > settings.MAX_CHARS:
-                raise ExtractionError(
-                    f"{art.path}: article body too long ({body.end - body.start:,} characters; the limit is "
-                    f"{settings.MAX_CHARS:,}, set EXTRACTOR_MAX_CHARS to raise it)"
-                )
-            pub = publication_date(art.text, art.meta, body.span)
+            prep = prepare_article(art) if bodies else Prepared(art, None, None, [str(art.path)], pending=True)
         except Exception as exc:
             if on_error is None:
                 raise
-            on_error(art, str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}")
+            on_error(art, describe_exception(exc))
             continue
-        prep = Prepared(art, body, pub, [str(art.path)])
         by_hash[art.content_hash] = prep
         by_id[art.id] = prep
         out.append(prep)
@@ -306,6 +335,25 @@ def meta_hash(meta: dict[str, Any]) -> str:
     import json
 
     return hashlib.sha256(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
+
+
+def _keeps_id(prep: Prepared, on_error: Callable[[Article, str], None] | None) -> bool:
+    """Whether a pending article can be prepared (and so keeps its id against a later file); one
+    that cannot is reported as ``prepare`` would have."""
+    try:
+        prepare_article(prep.article)
+    except Exception as exc:
+        if on_error is None:
+            raise
+        on_error(prep.article, describe_exception(exc))
+        for alias in prep.files[1:]:  # the same text under other names fails the same way
+            renamed = dataclasses.replace(prep.article, path=Path(alias), aliases=[])
+            try:
+                prepare_article(renamed)
+            except Exception as again:
+                on_error(renamed, describe_exception(again))
+        return False
+    return True
 
 
 def _needs_work(db: sqlite_utils.Database, article: Article, version: str, force: bool) -> bool:
@@ -334,13 +382,15 @@ def extract(
     nlp: Language | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    engine: Engine | None = None,
 ) -> Summary:
     """Extract the articles under ``paths`` into the store at ``db_path``.
 
     A bad article is recorded (summary and ``failures`` table) and the others go on; with
     ``strict`` the first one raises (CorpusError or ExtractionError). Problems with the paths
     themselves raise CorpusError before the store is touched; problems with the store raise
-    StoreError.
+    StoreError. ``engine`` runs the pipeline elsewhere (``cluster.py``): the articles to extract
+    are handed to it without their bodies, which it finds where it runs the pipeline.
     """
     t0 = time.perf_counter()
     summary = Summary()
@@ -348,7 +398,7 @@ def extract(
     db = open_db(db_path)
     try:
         _extract(db, db_path, files, summary, workers=workers, force=force, strict=strict, model=model, nlp=nlp,
-                 progress=progress, on_total=on_total)
+                 progress=progress, on_total=on_total, engine=engine)
         pending = sorted(set(summary.stored) | set(unchecked_articles(db)))
         if pending:
             from extractor.quality.consistency import run_checks
@@ -365,7 +415,8 @@ def extract(
 
 def _extract(db: sqlite_utils.Database, db_path: str | Path, files: list[Path], summary: Summary, *, workers: int,
              force: bool, strict: bool, model: str | None, nlp: Language | None,
-             progress: Callable[[int], None] | None, on_total: Callable[[int], None] | None) -> None:
+             progress: Callable[[int], None] | None, on_total: Callable[[int], None] | None,
+             engine: Engine | None = None) -> None:
     version = pipeline_version(model)
     with immediate(db):
         set_meta(db, "pipeline_version", version)
@@ -376,30 +427,33 @@ def _extract(db: sqlite_utils.Database, db_path: str | Path, files: list[Path], 
     for item in iter_articles(files):
         if isinstance(item, CorpusError):
             path = str(getattr(item, "path", "?"))
-            _record(db, summary, path, str(item))
+            record_failed_file(db, summary, path, str(item))
             if strict:
                 raise item
             continue
         good.append(item)
 
     def unprepared(art: Article, reason: str) -> None:
-        _record(db, summary, str(art.path), reason)
+        record_failed_file(db, summary, str(art.path), reason)
         if strict:
             raise ExtractionError(reason)
 
-    preps = prepare(good, on_error=unprepared, is_current=lambda art: not _needs_work(db, art, version, force))
+    preps = prepare(good, on_error=unprepared, is_current=lambda art: not _needs_work(db, art, version, force),
+                    bodies=engine is None)
     todo = [p for p in preps if not p.current]
     current = [p for p in preps if p.current]
     summary.skipped += len(current)
     _record_files(db, current)
     if on_total:
         on_total(len(todo))
-    if todo:
+    if todo and engine is not None:
+        engine(db, db_path, todo, version, summary, strict, progress)
+    elif todo:
         nlp = nlp or build(model)
         _run(nlp, todo, db, db_path, version, workers, summary, strict, progress)
 
 
-def _record(db: sqlite_utils.Database, summary: Summary, path: str, reason: str) -> None:
+def record_failed_file(db: sqlite_utils.Database, summary: Summary, path: str, reason: str) -> None:
     summary.failed += 1
     summary.failures.append((path, reason))
     record_failure(db, path, reason, now_iso())
@@ -429,64 +483,85 @@ def _record_files(db: sqlite_utils.Database, preps: list[Prepared]) -> None:
 
 def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path: str | Path, version: str,
          workers: int, summary: Summary, strict: bool, progress: Callable[[int], None] | None) -> None:
-    """Run the pipeline over the articles' bodies and store each article in its own transaction.
+    """Run the pipeline over the articles' bodies and store each article in its own transaction."""
+    def outcomes(items: Iterator[Item]) -> Iterator[Outcome]:
+        return process(nlp, items) if workers <= 1 else process_parallel(nlp, items, workers)
 
-    Long bodies are split into segments (``segments``); an article is stored once all its
+    def finish(prep: Prepared, done: list[tuple[Outcome, int]], expected: int) -> None:
+        store_outcome(db, db_path, prep, done, expected, version, summary, strict)
+        if progress:
+            progress(1)
+
+    run_articles(todo, outcomes, finish)
+
+
+def run_articles(todo: list[Prepared], outcomes: Callable[[Iterator[Item]], Iterator[Outcome]],
+                 finish: Callable[[Prepared, list[tuple[Outcome, int]], int], None]) -> None:
+    """Run the pipeline (``outcomes`` of texts, in their order) over the articles' bodies and hand
+    each article to ``finish`` with its outcomes (Outcome, offset of the segment) and the number
+    of segments it has.
+
+    Long bodies are split into segments (``segments``); an article is finished once all its
     segments are processed, and fails as a whole if one of them fails. A sentence the pipeline
-    is stuck on or fails on is left out (``runner.py``) and recorded in ``failures``.
+    is stuck on or fails on is left out (``workers.py``) and recorded in ``failures``.
     """
     pieces: list[tuple[int, int, int]] = []  # (article index, start, end in the article text)
     counts: list[int] = []
     for i, p in enumerate(todo):
-        segs = segments(p.article.text, p.body.start, p.body.end, settings.SEGMENT_CHARS)
+        segs = segment_ranges(p)
         counts.append(len(segs))
         pieces.extend((i, s, e) for s, e in segs)
 
     items = (Item(k, processing_text(todo[i].article.text[s:e]), todo[i].pubdate.value)
              for k, (i, s, e) in enumerate(pieces))
-    outcomes = process(nlp, items) if workers <= 1 else process_parallel(nlp, items, workers)
-
-    def finish(i: int, done: list[tuple[Outcome, int]]) -> None:
-        prep = todo[i]
-        error = next((o.error for o, _ in done if o.doc is None), None)
-        left_out = _skipped_rows(prep, done)
-        if error is None and left_out and strict:
-            error = _describe_left_out(left_out[0])
-        if error is not None or len(done) < counts[i]:
-            _failed(db, summary, prep, error or "the pipeline dropped the article", strict)
-        else:
-            try:
-                rows = doc_rows(prep, [(o.doc, off) for o, off in done], version)
-                rows["failures"] = left_out
-                write_article(db, rows)
-            except (sqlite3.OperationalError, StoreError) as e:
-                # the store itself is at fault (locked, read-only, disk full): no article can be stored
-                raise (e if isinstance(e, StoreError) else describe_error(db_path, e)) from e
-            except Exception as e:  # one bad article never stops the others
-                _failed(db, summary, prep, f"{type(e).__name__}: {e}", strict)
-            else:
-                summary.processed += 1
-                summary.stored.append(prep.article.id)
-                summary.sentences += len(rows["sentences"])
-                summary.mentions += len(rows["mentions"])
-                summary.claims += len(rows["claims"])
-                summary.left_out.extend((r["path"], _describe_left_out(r)) for r in left_out)
-        if progress:
-            progress(1)
-
     current: list[tuple[Outcome, int]] = []
     article = 0
-    for outcome in outcomes:
+    for outcome in outcomes(items):
         i, s, _ = pieces[outcome.key]
         current.append((outcome, s))
         if len(current) == counts[i]:
-            finish(i, current)
+            finish(todo[i], current, counts[i])
             current = []
             article = i + 1
     while article < len(todo):  # only if the outcomes ended early
-        finish(article, current)
+        finish(todo[article], current, counts[article])
         current = []
         article += 1
+
+
+def store_outcome(db: sqlite_utils.Database, db_path: str | Path, prep: Prepared, done: list[tuple[Outcome, int]],
+                  expected: int, version: str, summary: Summary, strict: bool) -> None:
+    """Store one article from the outcomes of its ``expected`` segments (Outcome, offset of the
+    segment in the article text), in one transaction; or record why it failed. ``db`` is the
+    store, or a shard of it (``shards.py``)."""
+    error = next((o.error for o, _ in done if o.doc is None), None)
+    left_out = _skipped_rows(prep, done)
+    if error is None and left_out and strict:
+        error = _describe_left_out(left_out[0])
+    if error is not None or len(done) < expected:
+        _failed(db, summary, prep, error or "the pipeline dropped the article", strict)
+        return
+    try:
+        rows = doc_rows(prep, [(o.doc, off) for o, off in done], version)
+        rows["failures"] = left_out
+        write_article(db, rows)
+    except (sqlite3.OperationalError, StoreError) as e:
+        # the store itself is at fault (locked, read-only, disk full): no article can be stored
+        raise (e if isinstance(e, StoreError) else describe_error(db_path, e)) from e
+    except Exception as e:  # one bad article never stops the others
+        _failed(db, summary, prep, f"{type(e).__name__}: {e}", strict)
+    else:
+        summary.processed += 1
+        summary.stored.append(prep.article.id)
+        summary.sentences += len(rows["sentences"])
+        summary.mentions += len(rows["mentions"])
+        summary.claims += len(rows["claims"])
+        summary.left_out.extend((r["path"], _describe_left_out(r)) for r in left_out)
+
+
+def segment_ranges(prep: Prepared) -> list[tuple[int, int]]:
+    """The ranges of the article text the pipeline runs on: the body, in segments."""
+    return segments(prep.article.text, prep.body.start, prep.body.end, settings.SEGMENT_CHARS)
 
 
 def _describe_left_out(row: dict[str, Any]) -> str:
