@@ -30,3 +30,14 @@ def test_issue6_a_dateline_date_is_no_period_of_the_story(nlp):
     doc._.published = "2024-03-21"
     got = claims(nlp(doc))
     assert [c["period"] for c in got] == [None]
+
+
+def test_issue16_no_sentence_starts_inside_a_figure(nlp):
+    """A line that starts with a figure ("62.1 per cent ...") was split after its number: the
+    claim's sentence then began inside its value."""
+    text = ("Here's a quick look at June employment:\n\nUnemployment rate: 5.5 per cent (5.4)\n\n"
+            "5.5 per cent (5.4) Employment rate: 62.1 per cent (62.2)\n\n"
+            "62.1 per cent (62.2) Participation rate: 65.7 per cent (65.7)\n\n"
+            "65.7 per cent (65.7) Number unemployed: 1,114,400 (1,081,800)")
+    doc = nlp(text)
+    assert [s.text.strip() for s in doc.sents] == [line for line in text.split("\n") if line]

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy
 import spacy
-from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, ORTH, SPACY
+from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LIKE_NUM, LOWER, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -54,6 +54,10 @@ def make_paragraph_breaks(nlp: Language, name: str) -> ParagraphBreaks:
     return ParagraphBreaks(name)
 
 
+#: words that go on a figure's number ("62.1 per cent"): no sentence starts at them
+_UNIT_AFTER_NUMBER = ("per", "percent", "%", "pct", "percentage")
+
+
 def paragraph_breaks(doc: Doc) -> Doc:
     """A line break ends a sentence: headlines, datelines and paragraphs without a final stop
     must not run into the next line; and no sentence starts inside a hyphenated word. Runs before
@@ -78,6 +82,14 @@ def paragraph_breaks(doc: Doc) -> Doc:
         for i in numpy.nonzero(glued)[0]:
             if i + 1 not in after_break:
                 # a sentence never starts inside a word ("Cross-border" split after "Cross")
+                doc[int(i) + 1].is_sent_start = False
+        # nor inside a figure: "62.1 per cent" at the start of a line is split after "62.1" by the
+        # parser otherwise
+        like_num, lower = doc.to_array([LIKE_NUM, LOWER]).T
+        units = [doc.vocab.strings.add(u) for u in _UNIT_AFTER_NUMBER]
+        inside = (like_num[:-1] == 1) & numpy.isin(lower[1:], units)
+        for i in numpy.nonzero(inside)[0]:
+            if i + 1 not in after_break:
                 doc[int(i) + 1].is_sent_start = False
     for m in DATELINE.finditer(text):
         tok = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand")
