@@ -24,6 +24,13 @@ from extractor.rules import RuleFileError
     ("2023-24", "CN", (2024, 1), None, None),
     ("2019-2021", "IN", (2024, 1), None, None),                         # not consecutive: no fiscal year
     ("October", "IN", (2024, 11), None, None),                          # no fiscal expression
+    # issue 16: a quarter or half of a named fiscal year
+    ("Q2 2023-24", "IN", (2023, 10), None, "2023-07/2023-09"),
+    ("Q1:2024-25", "IN", (2023, 10), None, "2024-04/2024-06"),
+    ("the third quarter of 2023-24", "IN", (2023, 10), None, "2023-10/2023-12"),
+    ("the first half of 2023-24", "IN", (2023, 10), None, "2023-04/2023-09"),   # a KeyError once
+    ("the second half of FY25", "IN", (2024, 11), None, "2024-10/2025-03"),
+    ("Q4 fiscal 2024", "US", (2024, 1), None, "2024-07/2024-09"),
 ])
 def test_resolve(text, country, pub, story_end, expected):
     got = fiscal.resolve(text, country, pub, story_end)

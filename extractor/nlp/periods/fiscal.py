@@ -112,9 +112,12 @@ def resolve(text: str, country: str | None, pub: tuple[int, int] | None = None,
     part = _PART.search(low)
     if part and (split or named):
         # "Q2 of 2023-24", "the first half of FY25": a quarter or half of a named fiscal year
-        code = part.group(1) or {"first": "q1", "second": "q2", "third": "q3", "fourth": "q4"}[part.group(2)]
-        if part.group(3):
-            code = {"first": "h1", "second": "h2"}.get(part.group(3), code)
+        if part.group(1):
+            code = part.group(1)
+        elif part.group(2):
+            code = {"first": "q1", "second": "q2", "third": "q3", "fourth": "q4"}[part.group(2)]
+        else:
+            code = {"first": "h1", "second": "h2"}[part.group(3)]
         size = 3 if code[0] == "q" else 6
         first = fy.span(start_year, size * (int(code[1]) - 1) + size)
         shift = size * (int(code[1]) - 1)
