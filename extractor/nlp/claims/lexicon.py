@@ -58,6 +58,8 @@ class ClaimLexicon:
     full_year: re.Pattern
     lead_topic: re.Pattern
     headline_period: re.Pattern
+    central_bank: re.Pattern
+    policy_target_nouns: frozenset[str]
     generic_topic_nouns: frozenset[str]
     place_nouns: dict[str, str]
     unnamed: frozenset[str]
@@ -116,6 +118,8 @@ class ClaimLexicon:
                 full_year=re.compile(r["full_year"], re.I),
                 lead_topic=re.compile(r["lead_topic"], re.I),
                 headline_period=re.compile(r["headline_period"], re.I),
+                central_bank=re.compile(r["central_bank"], re.I),
+                policy_target_nouns=frozenset(r["policy_target_nouns"]),
                 generic_topic_nouns=frozenset(r["generic_topic_nouns"]),
                 place_nouns={str(k).lower(): str(v) for k, v in r["place_nouns"].items()},
                 unnamed=frozenset(r["unnamed_sources"]),

@@ -256,6 +256,18 @@ def _lead_topic(r: Reading, f: Figure) -> Reading | None:
     return replace(r, candidates=found) if found else None
 
 
+def _central_bank_target(r: Reading, f: Figure) -> Reading | None:
+    """"the Bank of England's 2% target", "the Fed's 2 percent goal": a central bank's percentage
+    target is its inflation target (``central_bank`` and ``policy_target_nouns`` in words.yaml)."""
+    if r.candidates or r.phrase is None or unit_kind(f.q["unit"]) != "percent":
+        return None
+    if r.phrase.root.lemma_.lower() not in f.ctx.lex.policy_target_nouns or not f.ctx.lex.central_bank.search(r.phrase.text):
+        return None
+    if not f.ctx.has_unit("cpi.inflation"):
+        return None
+    return replace(r, candidates=[made("cpi.inflation", 0.8, "indicator.central_bank_target")])
+
+
 def _measured_after(r: Reading, f: Figure) -> Reading | None:
     """"a target of $1 trillion in merchandise exports", "$5 billion worth of exports": what the
     figure measures follows it (not for a share: its "of ..." is its whole)."""
@@ -326,6 +338,7 @@ READING: Refinements[Reading] = Refinements("indicator", [
     ("indicator.elided_verb", _elided_verb),
     ("indicator.lead_flow", _lead_flow),
     ("indicator.lead_topic", _lead_topic),
+    ("indicator.central_bank_target", _central_bank_target),
     ("indicator.measured_after", _measured_after),
     ("indicator.share_whole", _share_whole),
     ("indicator.share_whole_flow", _share_whole_flow),

@@ -81,8 +81,17 @@ def _window(f: Figure) -> str:
     return "reported"
 
 
+def _target_noun(f: Figure) -> str | None:
+    """"the Bank of England's 2% target", "a 3 per cent inflation goal": the figure names a target."""
+    after = f.ctx.text[f.q["end"]:min(f.q["end"] + 40, f.ctx.sent_of(f.span).end_char)].lower()
+    if re.match(r"\s*(?:[a-z-]+\s+)?(?:target|goal|objective|ceiling)s?\b", after):
+        return "target"
+    return None
+
+
 RULES: RuleTable[str] = RuleTable("modality", [
     ("modality.earlier_value", _earlier_value),
+    ("modality.target_noun", _target_noun),
     ("modality.verb", _verb),
     ("modality.words_before", _window),
 ])

@@ -159,7 +159,8 @@ def _set_to(ctx: DocContext, span: Span, tok: Token) -> Span | None:
     """"cut its forecast for economic growth to 1.7%", "keeping foreign trade above 4 trillion yuan",
     "lift farm exports to ¥2 trillion": the object the verb sets to the figure."""
     doc = ctx.doc
-    objects = sorted({(m["object"], m["prep"], m["verb"]) for m in ctx.matched("phrase.set_to", tok.i)})
+    objects = sorted({(m["object"], m["prep"], m["verb"])
+                      for m in [*ctx.matched("phrase.set_to", tok.i), *ctx.matched("phrase.set_by", tok.i)]})
     for o, p, v in objects:
         obj, prep, verb = doc[o], doc[p], doc[v]
         if not (obj.i < prep.i and not (obj.left_edge.i <= span.start <= obj.right_edge.i)):
@@ -373,11 +374,23 @@ def link_text(phrase: Span | None, keep_numbers: bool = False) -> str:
     return " ".join(link_words(phrase, keep_numbers))
 
 
+#: owners whose name says nothing of what is measured ("the economy's benchmark interest rate"); a
+#: part ("Private enterprises' imports") or a place keeps its words
+_OWNER_WORDS = frozenset({"economy", "country", "nation", "government", "state"})
+
+
 def link_words(phrase: Span | None, keep_numbers: bool = False) -> list[str]:
     if phrase is None:
         return []
+    # "the economy's benchmark interest rate": whose it is says nothing of what is measured, when
+    # the phrase names a thing of its own after it
+    owner = {i for c in phrase.root.children if c.dep_ == "poss" and phrase.start <= c.i < phrase.root.i
+             and (c.lemma_.lower() in _OWNER_WORDS or c.ent_type_ == "ORG")
+             for i in range(c.left_edge.i, c.right_edge.i + 1)}
     words = []
     for t in phrase:
+        if t.i in owner:
+            continue
         if t.ent_type_ in ("GPE", "DATE", "MONEY", "PERCENT", "PERSON", "TIME", "NORP", "LOC") or (
                 t.ent_type_ == "CARDINAL" and not keep_numbers):
             continue
