@@ -32,6 +32,7 @@ test: $(STAMP)
 eval: $(STAMP)
 	@mkdir -p data
 	$(BIN)/extractor eval --corpus $(CORPUS) --gold $(GOLD) --json data/eval.json
+	$(BIN)/extractor eval-quantities --gold $(GOLD)/quantities --json data/eval_quantities.json
 
 bench: $(STAMP)
 	@mkdir -p data
