@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 from spacy.tokens import Doc, Span
 
+from extractor.nlp.quantities.currencies import currency_code, currency_table
 from extractor.nlp.quantities.numerals import (
     fractions,
     multiples,
@@ -26,6 +27,7 @@ from extractor.nlp.quantities.numerals import (
     time_units,
     to_number,
 )
+from extractor.nlp.quantities.units import unit_table
 from extractor.nlp.text import doc_text, sentence_of
 from extractor.rules import load_data
 
@@ -58,6 +60,10 @@ class Lexicon:
     unit_rename: dict[str, str]
     unit_reject: frozenset[str]
     fold: dict[str, float]
+    score_nouns: frozenset[str]
+    score_verbs: frozenset[str]
+    weight_cues: re.Pattern
+    vague: dict[str, float]
     regex: re.Pattern
     mask: re.Pattern
 
@@ -69,7 +75,8 @@ def _alt(items: Iterable[str]) -> str:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    cur = load_data("currencies.yaml")
+    cur = currency_table()
+    units_tbl = unit_table()
     changes = load_data("changes.yaml")
     filters = load_data("quantity_filters.yaml")
     units = load_data("units.yaml")
@@ -82,8 +89,13 @@ def lexicon() -> Lexicon:
 
     small = [w for w in number_words() if " " not in w and w not in ("hundred", "dozen")]
     fold = {k.lower(): float(v) for k, v in (nw.get("fold") or {}).items()}
-    cp = _alt(cur["prefix"])
-    cs = _alt(cur["suffix"])
+    cp = _alt(cur.prefix)
+    cs = rf"(?:{_alt(cur.suffix_codes)}|(?i:{_alt(cur.suffix_names)}))"
+    minor_glued = [k for k in cur.minor if len(k) == 1 and k.isalpha()]
+    minor_spaced = [k for k in cur.minor if k not in minor_glued]
+    unit_spaced = rf"(?i:{_alt(units_tbl.words)})|{_alt(s for s in units_tbl.symbols if s not in units_tbl.glued_only)}"
+    unit_glued = _alt(s for s in units_tbl.symbols if s in units_tbl.glued_only)
+    vague = {k.lower(): float(v) for k, v in nw["vague"].items()}
     scale_words = _alt(words)
     scale_att = _alt(attached)
     # (atomic: the first reading of a number is final; backtracking into one to try the others
@@ -115,13 +127,13 @@ def lexicon() -> Lexicon:
     pct_attached = r"pc(?![A-Za-z])|bp(?![A-Za-z])"
     pattern = rf"""
         (?P<between>\bbetween\s)?
-        (?P<neg>(?<![\w.,%)])[-−+](?=\s?(?:{cp})?\s?\d))?
+        (?P<neg>(?<![\w.,%)])[-−+](?=\s?(?:{cp})?\s?\d)|(?i:\b(?:minus|negative))[ -](?=(?:{cp})?\s?\d))?
         (?:(?P<cpre>{cp})\s?)?
         (?P<num>{num}|(?i:\b{word}\b))
         (?P<scale>{scale})?
         (?:[ \u00a0](?:and\s)?(?P<num2>{num})(?P<scale2>{scale}))?
         (?P<range>
-            \s?(?P<sep>(?(between)and|(?:-|–|—|to)))\s?
+            \s?(?P<sep>(?(between)and|(?:to\s?[-–—]|[-–—]\s?to|-|–|—|to)))\s?
             (?:(?P<cpre3>{cp})\s?)?
             (?P<num3>{num})(?P<scale3>{scale})?
         )?
@@ -131,11 +143,20 @@ def lexicon() -> Lexicon:
           | [ \u00a0](?P<csuf>{cs})(?![A-Za-z])
           | (?:\s|-)?(?P<times>times|fold)(?![A-Za-z])
           | (?P<x>x)(?![A-Za-z0-9])
+          | [ \u00a0]?(?P<minor>{_alt(minor_spaced)})(?![A-Za-z])
+          | (?P<minorg>{_alt(minor_glued)})(?![A-Za-z0-9])
+          | (?:[ \u00a0-]|(?=[^\s\d]))(?P<unit>{unit_spaced})(?![A-Za-z0-9])
+          | (?P<unitg>{unit_glued})(?![A-Za-z0-9])
         )?
     """
-    frac = rf"(?P<frac>(?i:\b(?:{_alt(fractions())})\b(?!\s+an?\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))|(?i:\b(?P<fa>one|two|three|four|\d)\sin\s(?P<fb>two|three|four|five|six|seven|eight|nine|ten|\d{{1,2}})\b))"
+    counts = rf"(?:{_alt(w for w in number_words() if ' ' not in w)}|\d{{1,3}}(?:,\d{{3}})*)"
+    frac = (
+        rf"(?P<frac>(?i:\b(?:{_alt(fractions())})\b(?!\s+an?\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))"
+        rf"|(?i:\b(?P<fa>one|two|three|four|five|\d{{1,2}})\s(?:in|out\sof)\s(?:(?:every|a)\s)?(?P<fb>{counts})\b))"
+    )
+    vague_re = rf"(?P<vague>(?i:\b(?:(?:tens|hundreds)\s+of\s+)?(?:{_alt(vague)})\b))"
     mult = rf"(?P<mult>(?i:\b(?:{_alt(list(multiples()) + list(fold))})\b))"
-    regex = re.compile(rf"{frac}|{mult}|{pattern}", re.X)
+    regex = re.compile(rf"{frac}|{mult}|{vague_re}|{pattern}", re.X)
     # Spans that hold digits but no quantity: phone numbers, ISO dates, clock times, versions.
     mask = re.compile(
         r"\+?\(?\d{2,5}\)?[-\s]\d{2,5}-\d{3,}"  # 0086-10-88177889, (010) 8817-7889
@@ -147,10 +168,10 @@ def lexicon() -> Lexicon:
         re.I,
     )
     return Lexicon(
-        prefix=dict(cur["prefix"]),
-        suffix=dict(cur["suffix"]),
-        suffix_lower={k.lower(): v for k, v in cur["suffix"].items()},
-        ambiguous=dict(cur.get("ambiguous") or {}),
+        prefix=dict(cur.prefix),
+        suffix=dict(cur.suffix_codes),
+        suffix_lower=dict(cur.suffix_names),
+        ambiguous=dict(cur.ambiguous),
         hedges=hedges,
         change_verbs=verbs,
         change_nouns=nouns,
@@ -170,6 +191,10 @@ def lexicon() -> Lexicon:
         unit_rename=dict(units["rename"]),
         unit_reject=frozenset(units["reject"]),
         fold=fold,
+        score_nouns=frozenset(filters["score_nouns"]),
+        score_verbs=frozenset(filters["score_verbs"]),
+        weight_cues=re.compile(r"\b(?:" + _alt(filters["weight_cues"]) + r")\b", re.I),
+        vague=vague,
         regex=regex,
         mask=mask,
     )
@@ -196,21 +221,10 @@ _LEVEL_BEFORE = re.compile(
     r"(?:(?:more than|over|about|around|nearly|almost|some|roughly|approximately|at least|less than|up to|a record)\s+)?$",
     re.I,
 )
+_PER_TAIL = re.compile(r"(?:\s?/\s?|\s(?:per|a|an|each)\s)([A-Za-z]+)(?![A-Za-z])")
+_AGE = re.compile(r"-(year|month|week|day)s?-old\b", re.I)
+_OF_PLURAL = re.compile(r"\s+of\s+(?:(?:the|its|their|his|her|our|these|those|all)\s+)?[a-z]")
 _PER_UNIT = re.compile(r"^(?:\s(?:a|an|per)\s|\s?/\s?)([A-Za-z][A-Za-z ]{0,30})")
-
-
-def _currency_code(surface: str, lex: Lexicon, doc_text: str, prefix: bool) -> str | None:
-    table = lex.prefix if prefix else lex.suffix
-    code = table.get(surface) or (None if prefix else lex.suffix_lower.get(surface.lower()))
-    amb = lex.ambiguous.get(surface) or (None if prefix else lex.ambiguous.get(surface.lower()))
-    if amb:
-        for cand, cues in amb.items():
-            if cand == "default":
-                continue
-            if any(c in doc_text for c in cues):
-                return cand
-        return amb["default"]
-    return code
 
 
 def _hedge(text: str, start: int, lex: Lexicon) -> tuple[str | None, int | None]:
@@ -459,6 +473,15 @@ class QuantityFinder:
             return _listify(self._fraction(m, doc))
         if g["mult"]:
             return _listify(self._multiple(m, doc))
+        if g["vague"]:
+            return _listify(self._vague(m, doc, date_ents))
+        age = _AGE.match(text, end) if not (g["range"] or g["scale"]) else None
+        if age:
+            # "a 34-year-old": an age, a duration in the unit of the compound
+            value = parse_number(g["num"])
+            if value is None:
+                return []
+            return [self._base(start, age.end(), text, "QUANTITY", to_number(value), time_units()[age.group(1).lower()])]
         if after == "-" and end + 1 < len(text) and text[end + 1].isalpha():
             # "a 12-month high", "1,200-km pipeline": a modifier; the unit pass reads units
             return []
@@ -483,24 +506,47 @@ class QuantityFinder:
         attached_scale = bool(scale_s) and scale_s.lower() not in words_tbl and scale_s in attached_tbl
         if attached_scale and scale_s not in ("k", "K") and not (g["cpre"] or g["csuf"]):
             nxt = next((t for t in doc if t.idx >= end), None)
-            if nxt is None or nxt.tag_ != "NNS":
-                return []
+            if nxt is None or not (nxt.tag_ == "NNS" or _OF_PLURAL.match(text, end)):
+                # "400m", "816t": a unit symbol glued to the number, unless a plural noun follows
+                # ("20m users", "20m of its speakers")
+                sym = unit_table().symbols.get(scale_s)
+                if sym is None or g["range"] or g["num2"] or m.start("scale") != m.end("num"):
+                    return []
+                value = parse_number(num_s)
+                if value is None:
+                    return []
+                if g["neg"]:
+                    value = -value
+                return [self._base(start, m.end("scale"), text, "QUANTITY", to_number(value), sym)]
 
         currency = None
         if g["cpre"]:
-            currency = _currency_code(g["cpre"], lex, text, prefix=True)
+            currency = currency_code(g["cpre"], text, prefix=True)
             if g["cpre"] in ("R", "Rp", "RM") and (not g["num"] or text[m.start("cpre") + len(g["cpre"])].isspace()):
                 return []  # single-letter prefixes only when glued: "R320 billion", "RM10 billion"
         elif g["csuf"]:
             csuf = g["csuf"]
-            if csuf.lower() in ("won", "dong", "rand", "lei") and is_word:
+            if csuf.lower() in currency_table().word_guarded and is_word:
                 return []
-            currency = _currency_code(csuf, lex, text, prefix=False)
-            if csuf.lower() in ("pounds", "pound") and self._pounds_of_weight(doc, end):
+            currency = currency_code(csuf, text, prefix=False)
+            if csuf.lower() in ("pounds", "pound") and self._pounds_of_weight(doc, start):
                 currency = None
                 g = dict(g, times=None, x=None, weight="pound-mass")
         elif g["cpre3"]:
-            currency = _currency_code(g["cpre3"], lex, text, prefix=True)
+            currency = currency_code(g["cpre3"], text, prefix=True)
+        minor_factor = None
+        if not currency and (g["minor"] or g["minorg"]):
+            surface = (g["minor"] or g["minorg"]).lower()
+            code, minor_factor = currency_table().minor[surface]
+            cues = currency_table().minor_cues.get(surface) or ()
+            if cues and not any(c.lower() in text.lower() for c in cues):
+                return []
+            currency = currency_code(code, text, prefix=True) if code == "$" else code
+        phys = None
+        if g["unit"] or g["unitg"]:
+            surface = g["unit"] or g["unitg"]
+            ut = unit_table()
+            phys = ut.symbols.get(surface) or ut.words.get(surface.lower())
 
         unit: str | None = None
         label = "QUANTITY"
@@ -521,6 +567,8 @@ class QuantityFinder:
             unit = "times"
         elif g.get("weight"):
             unit = g["weight"]
+        elif phys:
+            unit = phys
 
         value = parse_number(
             num_s,
@@ -533,6 +581,8 @@ class QuantityFinder:
             scale = scale_value(g["scale"])
         except ValueError:
             return []
+        if minor_factor is not None:
+            scale *= Decimal(str(minor_factor))
         total = value * scale
         if g["num2"]:
             v2 = parse_number(g["num2"])
@@ -554,7 +604,13 @@ class QuantityFinder:
             except ValueError:
                 return []
             lo_scale = scale if g["scale"] else s3
+            if minor_factor is not None:
+                s3 *= Decimal(str(minor_factor))
+                lo_scale = scale
             lo, hi = value * lo_scale, v3 * s3
+            if self._is_score(m, doc):
+                # "a 7-3 win", "beat Leeds 3-1": two counts, not a range
+                return self._score(m)
             before_words = text[max(0, start - 12):start].lower().rstrip()
             if g["sep"] == "to" and re.search(r"\b(from|by)$", before_words):
                 # "rose from 1,100 to 1,450 euros", "narrowed by A$4.4 billion to A$7.7 billion": two values
@@ -571,12 +627,19 @@ class QuantityFinder:
             low, high = lo, hi
             total = None
 
-        if g["neg"] and g["neg"] in "-−":
+        if g["neg"] and g["neg"].strip(" -").lower() in ("", "−", "minus", "negative"):
             if total is not None:
                 total = -total
             if low is not None:
                 low, high = -high, -low
 
+        if phys and unit == phys:
+            per = _PER_TAIL.match(text, end)
+            if per:
+                den = time_units().get(per.group(1).lower()) or unit_table().words.get(per.group(1).lower()) \
+                    or unit_table().symbols.get(per.group(1))
+                if den:
+                    unit, end = f"{phys} per {den}", per.end()
         q = self._base(start, end, text, label, None if total is None else to_number(total), unit)
         q["low"] = to_number(low) if low is not None else None
         q["high"] = to_number(high) if high is not None else None
@@ -585,7 +648,7 @@ class QuantityFinder:
         if label == "QUANTITY" and unit is None:
             if not self._plain_number(q, doc, date_ents, name_ents, num_s, is_word, bool(g["scale"])):
                 return []
-        elif _inside((start, end), date_ents) and not (pct or currency or g["scale"]):
+        elif _inside((start, end), date_ents) and not (pct or currency or g["scale"] or phys):
             return []
         if label == "MONEY":
             self._per_unit(q, doc)
@@ -623,14 +686,85 @@ class QuantityFinder:
         out.extend([first, second])
         return out
 
-    def _pounds_of_weight(self, doc: Doc, end: int) -> bool:
-        """"600 million pounds" of beef is a weight: no £ or sterling anywhere, and a commodity
-        context (a "pound" after an amount of goods)."""
+    def _pounds_of_weight(self, doc: Doc, start: int) -> bool:
+        """"600 million pounds" of beef, "weighed 190 pounds": a weight when no £ or "sterling"
+        is in the text and a weight cue (``quantity_filters.yaml``) is in it."""
         t = self._text
-        return "£" not in t and "sterling" not in t.lower() and bool(
-            re.search(r"\b(?:beef|pork|meat|cotton|coffee|cheese|butter|sugar|soybeans?|wheat|corn|rice|poultry|"
-                      r"chicken|fish|lbs?)\b", t, re.I)
-        )
+        return "£" not in t and "sterling" not in t.lower() and bool(self.lex.weight_cues.search(t))
+
+    def _is_score(self, m: re.Match, doc: Doc) -> bool:
+        """"a 7-3 win", "beat Leeds 3-1", "a 5-4 vote": two small whole numbers joined by a dash,
+        with no unit, after a score verb or before a score noun (``quantity_filters.yaml``)."""
+        g = m.groupdict()
+        if g["sep"] not in ("-", "–", "—") or any(g[k] for k in ("cpre", "scale", "pct", "pcta", "csuf", "times", "x",
+                                                               "unit", "unitg", "minor", "minorg", "cpre3", "scale3", "neg")):
+            return False
+        if not (re.fullmatch(r"\d{1,3}", g["num"]) and re.fullmatch(r"\d{1,3}", g["num3"])):
+            return False
+        text = self._text
+        nxt = re.match(r"\s*(?:[a-z]+\s+)?([A-Za-z]+)", text[m.end():m.end() + 30])
+        if nxt and nxt.group(1).lower() in self.lex.score_nouns:
+            return True
+        span = doc.char_span(max(0, m.start() - 60), m.start(), alignment_mode="contract")
+        if span is None:
+            return False
+        toks = [t for t in span if not t.is_space][-6:]
+        return any(t.lemma_.lower() in self.lex.score_verbs or t.lower_ in self.lex.score_verbs for t in toks)
+
+    def _score(self, m: re.Match) -> list[dict]:
+        text = self._text
+        a, b = m.span("num"), m.span("num3")
+        return [self._base(a[0], a[1], text, "QUANTITY", int(m.group("num")), "count"),
+                self._base(b[0], b[1], text, "QUANTITY", int(m.group("num3")), "count")]
+
+    def _vague(self, m: re.Match, doc: Doc, date_ents) -> dict | None:
+        """"dozens of homes", "tens of thousands of fans", "millions of dollars": a range from the
+        scale to ten times it (see ``number_words.yaml``: ``vague``)."""
+        text = self._text
+        s, e = m.span("vague")
+        words = m.group("vague").lower().split()
+        before = text[max(0, s - 12):s].lower()
+        if re.search(r"\b(?:the|in|by|of|into)\s+$", before) or _inside((s, e), date_ents):
+            return None  # "in the thousands", "by the millions": no amount
+        if not re.match(r"\s+of\b", text[e:e + 5]):
+            nxt = _tokens(doc, e, e + 1) if e < len(text) and not text[e].isspace() else _tokens(doc, e + 1, e + 2)
+            if words[-1] == "scores" or nxt is None or nxt[0].pos_ not in ("VERB", "AUX"):
+                return None  # "Thousands marched" is an amount; "test scores" and "the hundreds" are not
+        low = self.lex.vague[words[-1]]
+        if len(words) > 1:
+            low *= 10.0 if words[0] == "tens" else 100.0
+        q = self._base(s, e, text, "QUANTITY", None, "count")
+        q["low"], q["high"] = to_number(Decimal(str(low))), to_number(Decimal(str(low)) * 10)
+        after = re.match(r"\s+of\s+(?:(?:the|their|its|his|her|our)\s+)?([A-Za-z][A-Za-z.$ -]{0,30})", text[e:e + 45])
+        if after:
+            phrase = after.group(1)
+            for k in range(min(3, len(phrase.split())), 0, -1):
+                cand = " ".join(phrase.split()[:k])
+                code = currency_code(cand, text, prefix=False) if (cand in currency_table().suffix_codes or cand.lower()
+                                                                   in currency_table().suffix_names) else None
+                if code:
+                    q["label"], q["unit"] = "MONEY", code
+                    q["end"] = e + after.start(1) + len(cand)
+                    return q
+                unit = unit_table().words.get(cand.lower())
+                if unit:
+                    q["unit"] = unit
+                    q["end"] = e + after.start(1) + len(cand)
+                    return q
+            tok = _tokens(doc, e + after.start(1), e + after.start(1) + 1)
+            if tok is not None:
+                head = tok[0]
+                while head.i + 1 < len(doc) and doc[head.i + 1].pos_ in ("NOUN", "PROPN") and head.pos_ in ("ADJ", "NOUN", "PROPN", "VERB") \
+                        and head.tag_ not in ("NNS", "NNPS"):
+                    head = doc[head.i + 1]
+                if head.pos_ in ("NOUN", "PROPN"):
+                    lemma = head.lemma_.lower()
+                    tu = time_units().get(head.lower_)
+                    if tu and tu != "quarter":
+                        q["unit"] = tu
+                    else:
+                        q["noun"] = self.lex.noun_lemmas.get(lemma, lemma)
+        return q
 
     def _per_unit(self, q: dict, doc: Doc) -> None:
         """"$84.20 a barrel", "845 yuan per tonne": a price per unit."""
@@ -729,6 +863,18 @@ class QuantityFinder:
             q["noun"] = self.lex.noun_lemmas.get(lemma, lemma)
             q["end"] = noun.end_char
             return True
+        # "20m of its speakers", "1.2 million of the country's workers": a count of the noun after "of"
+        of = _OF_PLURAL.match(text, end) if has_scale else None
+        if of:
+            tok = _tokens(doc, of.end() - 1, of.end())
+            head = tok[0] if tok is not None else None
+            while head is not None and head.tag_ not in ("NNS", "NNPS") and head.i + 1 < len(doc) \
+                    and head.pos_ in ("ADJ", "NOUN", "PROPN", "PART") and head.i - tok[0].i < 4:
+                head = doc[head.i + 1]
+            if head is not None and head.tag_ in ("NNS", "NNPS") and head.lemma_.lower() not in currency_table().suffix_names:
+                q["unit"] = "count"
+                q["noun"] = self.lex.noun_lemmas.get(head.lemma_.lower(), head.lemma_.lower())
+                return True
         # a scale and no noun: money whose currency is stated elsewhere (inherited later)
         if has_scale and not _inside((start, end), date_ents):
             q["unit"] = None
