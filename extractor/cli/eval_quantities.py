@@ -64,6 +64,8 @@ def _predict(texts: list[str], model: str | None) -> list[list[dict]]:
             click.echo(f"warning: sentence {outcome.key + 1}: {outcome.error}", err=True)
             out.append([])
             continue
+        for k in outcome.skipped:
+            click.echo(f"warning: sentence {outcome.key + 1}: characters {k.start}-{k.end} left out: {k.reason}", err=True)
         out.append(quantities(outcome.doc))
     return out
 

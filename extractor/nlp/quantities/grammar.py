@@ -64,6 +64,13 @@ class Lexicon:
     score_verbs: frozenset[str]
     weight_cues: re.Pattern
     vague: dict[str, float]
+    calendar_units: frozenset[str]
+    bare_word_reject: frozenset[str]
+    multiple_after: frozenset[str]
+    compound_reject: frozenset[str]
+    period_nouns_after: frozenset[str]
+    tenor_nouns: frozenset[str]
+    occasion_after: frozenset[str]
     regex: re.Pattern
     mask: re.Pattern
 
@@ -102,11 +109,13 @@ def lexicon() -> Lexicon:
     # took time quadratic in a long run of grouped digits, issue 14)
     num = (
         r"(?>\d{1,3}(?:\.\d{3})+,\d+"  # 1.234,5 (European thousands and decimal comma)
+        r"|\d{1,2}(?:,\d{2})+,\d{3}(?!\d|,\d)"  # 3,42,15,653 (Indian grouping)
         r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 12,202.5
         r"|\d{1,3}(?:'\d{3})+(?![\d])"  # 1'250'000 (Swiss)
         r"|\d{1,3}(?:\.\d{3}){2,}(?![\d])"  # 1.234.567 (European thousands)
         r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])"  # 816 000
         rf"|\d+,\d{{1,2}}(?=\s?(?:%|percent\b|per cent\b|(?:{scale_words})\b))"  # 1,97 % / 22,4 billion
+        r"|(?<![\d,])\d+,\d{1,2}(?!\d|,\d)"  # 2,20 guilders, €0,45, 7842,1 (a decimal comma: thousands have three digits)
         r"|\d+(?:\.\d+)?|\.\d+)"
     )
     unit_word = _alt(small)
@@ -164,7 +173,9 @@ def lexicon() -> Lexicon:
         r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"  # 2025-07-11, 11/23/2025
         r"|\b\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?)(?![A-Za-z])|\b\d{1,2}:\d{2}(?::\d{2})?\b"  # 2.15pm, 08:32
         r"|\b[vV](?:ersion\s?)?\d+(?:\.\d+)+\b|\b(?<![\d.])(?!\d{1,3}(?:\.\d{3})+\b)\d+\.\d+\.\d+\b"  # v2.0, 3.2.1
-        r"|(?-i:\b\d[A-Z]\b)",  # 5G, 3D, 4K
+        r"|(?-i:\b\d[A-Z]\b)"  # 5G, 3D, 4K
+        r"|\b(?:GMT|UTC)\s?[+−-]\s?\d{1,2}(?::\d{2})?"  # GMT+9
+        r"|\b\d{1,2}\s?(?:[ap]\.m\.|[ap]m\b)",  # 5 pm, 12 am
         re.I,
     )
     return Lexicon(
@@ -195,6 +206,13 @@ def lexicon() -> Lexicon:
         score_verbs=frozenset(filters["score_verbs"]),
         weight_cues=re.compile(r"\b(?:" + _alt(filters["weight_cues"]) + r")\b", re.I),
         vague=vague,
+        calendar_units=frozenset(nw["calendar_units"]),
+        bare_word_reject=frozenset(filters["bare_word_reject"]),
+        multiple_after=frozenset(nw["multiple_after"]),
+        compound_reject=frozenset(filters["compound_reject"]),
+        period_nouns_after=frozenset(filters["period_nouns_after"]),
+        tenor_nouns=frozenset(filters["tenor_nouns"]),
+        occasion_after=frozenset(nw["occasion_after"]),
         regex=regex,
         mask=mask,
     )
@@ -222,7 +240,10 @@ _LEVEL_BEFORE = re.compile(
     re.I,
 )
 _PER_TAIL = re.compile(r"(?:\s?/\s?|\s(?:per|a|an|each)\s)([A-Za-z]+)(?![A-Za-z])")
-_AGE = re.compile(r"-(year|month|week|day)s?-old\b", re.I)
+_COMPOUND = re.compile(r"-([A-Za-z]+)(?:-(long|old|plus))?(?![A-Za-z-])")
+_OF_COUNT = re.compile(r"-of-(\d{1,4})\b")
+_CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:])")
+_CLOCK_OF_DAY = re.compile(r"\s?(?:[ap]\.?m\b|GMT|UTC|BST|CET|EST|EDT|PST|PDT|ET\b|local|hrs|h\b)", re.I)
 _OF_PLURAL = re.compile(r"\s+of\s+(?:(?:the|its|their|his|her|our|these|those|all)\s+)?[a-z]")
 _PER_UNIT = re.compile(r"^(?:\s(?:a|an|per)\s|\s?/\s?)([A-Za-z][A-Za-z ]{0,30})")
 
@@ -423,6 +444,7 @@ class QuantityFinder:
                 continue
             out.extend(found)
             pos = m.end() if m.end() > m.start() else m.start() + 1
+        out.extend(self._clock_durations(masked))
         if self.use_quantulum:
             units = self._units_from_quantulum(doc, out, masked, date_ents, fixed)
             spans = [(u["start"], u["end"]) for u in units]
@@ -475,13 +497,14 @@ class QuantityFinder:
             return _listify(self._multiple(m, doc))
         if g["vague"]:
             return _listify(self._vague(m, doc, date_ents))
-        age = _AGE.match(text, end) if not (g["range"] or g["scale"]) else None
-        if age:
-            # "a 34-year-old": an age, a duration in the unit of the compound
-            value = parse_number(g["num"])
-            if value is None:
-                return []
-            return [self._base(start, age.end(), text, "QUANTITY", to_number(value), time_units()[age.group(1).lower()])]
+        if after == "-" and end + 1 < len(text) and text[end + 1].isalpha() and not g["neg"]:
+            # "a 34-year-old", "a 92-year-long wait", "a 2-match series", "a 17-point deficit"
+            return self._compound(m, doc, date_ents, name_ents)
+        of = _OF_COUNT.match(text, end) if not (g["range"] or g["scale"] or g["cpre"] or g["neg"]) else None
+        if of and re.fullmatch(r"\d{1,4}", g["num"]):
+            # "completing 36-of-58 throws": two counts
+            return [self._base(start, end, text, "QUANTITY", int(g["num"]), "count"),
+                    self._base(of.start(1), of.end(1), text, "QUANTITY", int(of.group(1)), "count")]
         if after == "-" and end + 1 < len(text) and text[end + 1].isalpha():
             # "a 12-month high", "1,200-km pipeline": a modifier; the unit pass reads units
             return []
@@ -565,6 +588,9 @@ class QuantityFinder:
             label = "MONEY"
         elif g["times"] or g["x"]:
             unit = "times"
+            times_tok = _tokens(doc, m.start("times"), m.end("times")) if g["times"] == "times" else None
+            if times_tok is not None and not self._is_multiple(doc, times_tok[0]):
+                unit = "count"  # "won 34 times": occasions
         elif g.get("weight"):
             unit = g["weight"]
         elif phys:
@@ -644,6 +670,8 @@ class QuantityFinder:
         q["low"] = to_number(low) if low is not None else None
         q["high"] = to_number(high) if high is not None else None
         q["has_scale"] = bool(g["scale"])
+        if unit == "count" and g["times"]:
+            q["noun"] = "time"
 
         if label == "QUANTITY" and unit is None:
             if not self._plain_number(q, doc, date_ents, name_ents, num_s, is_word, bool(g["scale"])):
@@ -692,6 +720,70 @@ class QuantityFinder:
         t = self._text
         return "£" not in t and "sterling" not in t.lower() and bool(self.lex.weight_cues.search(t))
 
+    def _compound(self, m: re.Match, doc: Doc, date_ents, name_ents) -> list[dict]:
+        """A number joined by a hyphen to the noun it measures: a duration ("34-year-old",
+        "92-year-long", "30-year mortgage", "seven-minute target") or a count ("2-match series",
+        "17-point deficit", "four-cylinder engine"); nothing for other words ("two-way trade")."""
+        text = self._text
+        g = m.groupdict()
+        comp = _COMPOUND.match(text, m.end())
+        if comp is None or g["cpre"] or g["pct"] or g["csuf"] or g["unit"] or g["unitg"] or g["minor"] or g["minorg"]:
+            return []
+        word = comp.group(1).lower()
+        if comp.group(1)[0].isupper():
+            return []  # "the 14th Five-Year Plan": a name
+        start = m.start("neg") if g["neg"] else m.start("num")
+        if g["between"]:
+            start = m.start("num")
+        span = _tokens(doc, m.start(), m.end())
+        if word in self.lex.compound_reject or span is None:
+            return []
+        try:
+            scale = scale_value(g["scale"])
+            lo = parse_number(g["num"]) * scale
+            hi = parse_number(g["num3"]) * (scale_value(g["scale3"]) if g["scale3"] else scale) if g["range"] else None
+        except (ValueError, TypeError):
+            return []
+        if hi is not None and lo > hi:
+            return []
+        tu = time_units().get(word)
+        if tu == "quarter":
+            return []
+        q = self._base(start, comp.end(), text, "QUANTITY", None if hi is not None else to_number(lo), tu or "count")
+        if hi is not None:
+            q["low"], q["high"] = to_number(lo), to_number(hi)
+        if tu:
+            if comp.group(2) is None and tu in self.lex.calendar_units:
+                nxt = re.match(r"\s+(?:[A-Z][A-Za-z.]*\s+)*([A-Za-z]+)", text[comp.end():comp.end() + 40])
+                nxt_word = nxt.group(1).lower() if nxt else ""
+                if nxt_word in self.lex.period_nouns_after:
+                    return []  # "nine-month exports": the first nine months, a period
+                if nxt_word in self.lex.tenor_nouns:
+                    return []  # "the 10-year Treasury yield": a bond's tenor names the bond
+            return [q]
+        tok = _tokens(doc, comp.start(1), comp.end(1))
+        if tok is None or tok[0].pos_ not in ("NOUN", "ADJ", "VERB") or _YEARISH.match(g["num"] or ""):
+            return []
+        if g["num"][0].isalpha() and _inside((m.start(), comp.end()), name_ents):
+            return []
+        lemma = tok[0].lemma_.lower() if tok[0].pos_ == "NOUN" else word
+        q["noun"] = self.lex.noun_lemmas.get(lemma, lemma)
+        q["end"] = comp.start(2) - 1 if comp.group(2) else comp.end()
+        q["text"] = text[q["start"]:q["end"]]
+        return [q]
+
+    def _clock_durations(self, masked: list[tuple[int, int]]) -> list[dict]:
+        """"won in 2:34:23": a race time, hours:minutes:seconds, as seconds; a time of day
+        ("23:00:00 GMT", "10:15:00 am") is not."""
+        out = []
+        for c in _CLOCK.finditer(self._text):
+            if _CLOCK_OF_DAY.match(self._text, c.end()):
+                continue
+            h, mi, se = (int(c.group(k)) for k in (1, 2, 3))
+            q = self._base(c.start(), c.end(), self._text, "QUANTITY", h * 3600 + mi * 60 + se, "second")
+            out.append(q)
+        return out
+
     def _is_score(self, m: re.Match, doc: Doc) -> bool:
         """"a 7-3 win", "beat Leeds 3-1", "a 5-4 vote": two small whole numbers joined by a dash,
         with no unit, after a score verb or before a score noun (``quantity_filters.yaml``)."""
@@ -702,6 +794,8 @@ class QuantityFinder:
         if not (re.fullmatch(r"\d{1,3}", g["num"]) and re.fullmatch(r"\d{1,3}", g["num3"])):
             return False
         text = self._text
+        if int(g["num"]) > int(g["num3"]) and not re.match(r"\s?[-–]?\s?[A-Za-z]", text[m.end():m.end() + 2]):
+            return True  # "49ers 35-10", "dropped to 5-1": no range runs downwards
         nxt = re.match(r"\s*(?:[a-z]+\s+)?([A-Za-z]+)", text[m.end():m.end() + 30])
         if nxt and nxt.group(1).lower() in self.lex.score_nouns:
             return True
@@ -787,12 +881,15 @@ class QuantityFinder:
                 return
 
     def _unit_name(self, surface: str, noun: str) -> str | None:
-        """The unit a noun names: our table, else quantulum3 (renamed, misreadings rejected)."""
+        """The unit a noun names: our table, quantulum3's surfaces, else quantulum3's parser
+        (renamed, misreadings rejected)."""
         lex = self.lex
         lemma = noun.lower().strip()
         for cand in (lemma, lemma.rstrip("s"), re.sub(r"ies$", "y", lemma)):
             if cand in lex.unit_nouns:
                 return lex.unit_nouns[cand]
+        if lemma in unit_table().words:
+            return unit_table().words[lemma]
         if not self.use_quantulum:
             return None
         parsed = _quantulum_parse(surface)
@@ -819,8 +916,10 @@ class QuantityFinder:
             if tu and noun[0].lower_ in ("kilowatt", "megawatt", "gigawatt", "terawatt", "watt", "man", "person"):
                 tu = None  # "kilowatt hours" is energy, "man days" labour
             if tu:
-                # a duration, unless it is part of a period ("the first five months", "two years ago")
-                if _PERIOD_BEFORE.search(text[max(0, start - 30):start]) or _PERIOD_AFTER.match(text[noun.end_char:]):
+                # a duration, unless it places a period in the calendar ("the first five months", "two
+                # years ago"); hours and minutes, and spans of a hundred years or more, never do
+                calendar = tu in self.lex.calendar_units and (q["value"] is None or abs(q["value"]) < 100)
+                if calendar and (_PERIOD_BEFORE.search(text[max(0, start - 30):start]) or _PERIOD_AFTER.match(text[noun.end_char:])):
                     return False
                 if tu == "quarter":
                     return False
@@ -828,7 +927,9 @@ class QuantityFinder:
                 q["end"] = head.idx + len(head)
                 return True
             if head.lower_ in ("times", "fold"):
-                q["unit"] = "times"
+                q["unit"] = "times" if head.lower_ == "fold" or self._is_multiple(doc, head) else "count"
+                if q["unit"] == "count":
+                    q["noun"] = "time"
                 q["end"] = head.idx + len(head)
                 return True
             lemma = head.lemma_.lower()
@@ -885,7 +986,55 @@ class QuantityFinder:
         if _LEVEL_BEFORE.search(text[max(0, start - 40):start]) and not _YEARISH.match(num_s) and not is_word:
             q["label"] = "UNIT?"
             return True
-        return False
+        return self._bare_count(q, doc, num_s, is_word, date_ents, name_ents)
+
+    def _bare_count(self, q, doc, num_s, is_word, date_ents, name_ents) -> bool:
+        """A whole number with nothing after it that counts something the sentence names elsewhere:
+        "won 157, lost 167", "Nearly 380,000 have been waiting", "193 of the 225 stocks". Years,
+        dates, names ("Nikkei 225", "22 Jump Street") and decimals are not."""
+        text = self._text
+        start, end = q["start"], q["end"]
+        value = q["value"]
+        if value is None or value != int(value) or _YEARISH.match(num_s) or _inside((start, end), date_ents):
+            return False
+        if is_word and (num_s.lower() in self.lex.bare_word_reject or _inside((start, end), name_ents)):
+            return False
+        span = _tokens(doc, start, end)
+        if span is None:
+            return False
+        prev = doc[span.start - 1] if span.start > 0 else None
+        nxt = doc[span.end] if span.end < len(doc) else None
+        if prev is not None and (prev.pos_ == "PROPN" or prev.tag_ in ("NNP", "NNPS")) and prev.text[:1].isupper() \
+                and not text[prev.idx + len(prev):start].strip():
+            return False  # "Nikkei 225", "Lexus 350"
+        if nxt is not None and nxt.text[:1].isupper() and nxt.pos_ in ("PROPN", "DET", "NOUN", "ADJ") \
+                and not text[end:nxt.idx].strip():
+            return False  # "22 Jump Street", "14 The Orchard"
+        if re.match(r"\s?(?:st|nd|rd|th)\b|\s?[-/]\s?\d|[.:/][A-Za-z0-9]", text[end:end + 4]):
+            return False
+        q["unit"] = "count"
+        of = re.match(r"\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+|these\s+|those\s+)?(?:[\d,]+\s+)?([a-z]+)", text[end:end + 40])
+        if of:
+            tok = _tokens(doc, end + of.start(1), end + of.end(1))
+            if tok is not None and tok[0].pos_ == "NOUN":
+                q["noun"] = self.lex.noun_lemmas.get(tok[0].lemma_.lower(), tok[0].lemma_.lower())
+                return True
+        q["noun"] = self._subject_noun(doc, q)
+        return True
+
+    def _is_multiple(self, doc: Doc, times: Any) -> bool:
+        """"18 times more", "four times the size", "increased seven times": a multiple; "won 34
+        times", "six times over the distance": a count of occasions."""
+        nxt = doc[times.i + 1] if times.i + 1 < len(doc) else None
+        if nxt is not None and (nxt.lower_ in self.lex.multiple_after or nxt.tag_ in ("JJR", "RBR")):
+            return True
+        if nxt is not None and nxt.pos_ in ("NOUN", "PRON", "DET", "ADJ", "PROPN", "NUM") \
+                and nxt.lower_ not in self.lex.occasion_after:
+            return True  # "14 times forward earnings", "three times those to Korea"
+        j = times.i - 1
+        while j >= 0 and (doc[j].like_num or doc[j].lower_ in ("-", "about", "around", "some", "nearly", "almost", "roughly")):
+            j -= 1
+        return j >= 0 and doc[j].lemma_.lower() in self.lex.change_verbs
 
     @staticmethod
     def _unit_tail(text: str, pos: int) -> str:
