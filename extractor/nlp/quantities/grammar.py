@@ -240,6 +240,7 @@ _LEVEL_BEFORE = re.compile(
     re.I,
 )
 _PER_TAIL = re.compile(r"(?:\s?/\s?|\s(?:per|a|an|each)\s)([A-Za-z]+)(?![A-Za-z])")
+_RANGE_CUE = re.compile(r"\b(?:rang(?:e|es|ed|ing)|anywhere|var(?:y|ies|ied|ying))\s+(?:from\s+|between\s+)?$", re.I)
 _COMPOUND = re.compile(r"-([A-Za-z]+)(?:-(long|old|plus))?(?![A-Za-z-])")
 _OF_COUNT = re.compile(r"-of-(\d{1,4})\b")
 _CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:])")
@@ -451,7 +452,7 @@ class QuantityFinder:
             out = [q for q in out if not (q["label"] == "UNIT?" and _overlaps((q["start"], q["end"]), spans))]
             out.extend(units)
         out.sort(key=lambda q: q["start"])
-        self._merge_ranges(text, out)
+        self._merge_ranges(doc, text, out)
         self._inherit_currency(doc, out)
         self._inherit_unit(doc, out)
         for q in out:
@@ -638,11 +639,13 @@ class QuantityFinder:
                 # "a 7-3 win", "beat Leeds 3-1": two counts, not a range
                 return self._score(m)
             before_words = text[max(0, start - 12):start].lower().rstrip()
-            if g["sep"] == "to" and re.search(r"\b(from|by)$", before_words):
+            spread = _RANGE_CUE.search(text[max(0, start - 30):start])
+            if g["sep"] == "to" and re.search(r"\b(from|by)$", before_words) and not spread:
                 # "rose from 1,100 to 1,450 euros", "narrowed by A$4.4 billion to A$7.7 billion": two values
                 return self._split_to(m, doc, lo, hi, unit, label, masked, date_ents, name_ents, fixed)
-            if g["sep"] == "to" and self._after_change_word(doc, start):
-                # "Gold rose $12.40 to $1,945.30 an ounce": the change, then the level
+            if g["sep"] == "to" and self._after_change_word(doc, start) and (g["cpre"] or g["scale"] or hi > 5 * lo):
+                # "Gold rose $12.40 to $1,945.30 an ounce": the change, then the level (but "rose 8
+                # to 9 inches" is a range of the change)
                 return self._split_to(m, doc, lo, hi, unit, label, masked, date_ents, name_ents, fixed)
             if g["sep"] == "to" and g["cpre"] and g["cpre3"] and g["scale"] and g["scale3"]:
                 return self._split_to(m, doc, lo, hi, unit, label, masked, date_ents, name_ents, fixed)
@@ -794,7 +797,7 @@ class QuantityFinder:
         if not (re.fullmatch(r"\d{1,3}", g["num"]) and re.fullmatch(r"\d{1,3}", g["num3"])):
             return False
         text = self._text
-        if int(g["num"]) > int(g["num3"]) and not re.match(r"\s?[-–]?\s?[A-Za-z]", text[m.end():m.end() + 2]):
+        if int(g["num"]) > int(g["num3"]):
             return True  # "49ers 35-10", "dropped to 5-1": no range runs downwards
         nxt = re.match(r"\s*(?:[a-z]+\s+)?([A-Za-z]+)", text[m.end():m.end() + 30])
         if nxt and nxt.group(1).lower() in self.lex.score_nouns:
@@ -918,7 +921,8 @@ class QuantityFinder:
             if tu:
                 # a duration, unless it places a period in the calendar ("the first five months", "two
                 # years ago"); hours and minutes, and spans of a hundred years or more, never do
-                calendar = tu in self.lex.calendar_units and (q["value"] is None or abs(q["value"]) < 100)
+                size = q["value"] if q["value"] is not None else q["high"]
+                calendar = tu in self.lex.calendar_units and abs(size) < 100
                 if calendar and (_PERIOD_BEFORE.search(text[max(0, start - 30):start]) or _PERIOD_AFTER.match(text[noun.end_char:])):
                     return False
                 if tu == "quarter":
@@ -1136,17 +1140,23 @@ class QuantityFinder:
 
     # -- context ----------------------------------------------------------------------------
 
-    @staticmethod
-    def _merge_ranges(text: str, qs: list[dict]) -> None:
-        """"5.25%-5.5%", "$5 billion to $6 billion": two values of one unit joined by a dash form a range."""
+    def _merge_ranges(self, doc: Doc, text: str, qs: list[dict]) -> None:
+        """"5.25%-5.5%", "between 4.5% and 5%", "forecast 18.4% to 19.4%", "ranging from 2GHz up to
+        3.20GHz": two values of one unit form a range (but "rose 2% to 5%" is a change and a level,
+        and "from 4% to 5%" two levels)."""
         i = 0
         while i + 1 < len(qs):
             a, b = qs[i], qs[i + 1]
             between = text[a["end"]:b["start"]]
+            before = text[max(0, a["start"] - 30):a.get("approx_start") or a["start"]]
             between_and = re.search(r"\bbetween\s+$", text[max(0, a["start"] - 9):a["start"]]) and re.fullmatch(r"(?<!\s)\s+and\s+", between)
+            between_to = re.fullmatch(r"\s+(?:up\s+)?to\s+", between) and (
+                _RANGE_CUE.search(before.replace("from ", "").rstrip() + " ") or _RANGE_CUE.search(before)
+                or not (re.search(r"\b(?:from|by|at)\s+$", before, re.I) or self._after_change_word(doc, a["start"])))
             if (
                 a["unit"] == b["unit"] and a["unit"] and a["value"] is not None and b["value"] is not None
-                and (re.fullmatch(r"\s?[-–—]\s?", between) or between_and) and a["value"] <= b["value"]
+                and (re.fullmatch(r"\s?[-–—]\s?", between) or between_and or between_to) and a["value"] <= b["value"]
+                and not a["direction"] and not b["direction"]
             ):
                 a["end"] = b["end"]
                 a["low"], a["high"], a["value"] = a["value"], b["value"], None
