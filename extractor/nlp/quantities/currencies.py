@@ -28,8 +28,8 @@ class CurrencyTable:
     ambiguous: dict[str, dict]
     #: minor units -> (code, factor): "pence" -> ("GBP", 0.01)
     minor: dict[str, tuple[str, float]]
-    #: minor-unit surfaces read only with a context word in the text ("92.4p" with "pence" or "£")
-    minor_cues: dict[str, tuple[str, ...]]
+    #: minor-unit surfaces that are no currency with one of these words in the text ("1080p video")
+    minor_anti_cues: dict[str, tuple[str, ...]]
     #: names read as a currency only after a scale word or digits ("won", "dong", "rand", "marks")
     word_guarded: frozenset[str]
 
@@ -50,7 +50,7 @@ def currency_table() -> CurrencyTable:
         else:
             suffix_names[surface.lower()] = code
     minor = {k: (v["currency"], float(v["factor"])) for k, v in (data.get("minor") or {}).items()}
-    cues = {k: tuple(v.get("cues") or ()) for k, v in (data.get("minor") or {}).items()}
+    cues = {k: tuple(v.get("anti_cues") or ()) for k, v in (data.get("minor") or {}).items()}
     ambiguous = {k: v for k, v in (data.get("ambiguous") or {}).items()}
     return CurrencyTable(prefix, suffix_codes, suffix_names, ambiguous, minor, cues,
                          frozenset(w.lower() for w in data.get("word_guarded") or ()))

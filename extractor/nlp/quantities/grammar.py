@@ -70,6 +70,8 @@ class Lexicon:
     compound_reject: frozenset[str]
     period_nouns_after: frozenset[str]
     tenor_nouns: frozenset[str]
+    temperature: dict[str, re.Pattern]
+    per_symbols: dict[str, str]
     occasion_after: frozenset[str]
     regex: re.Pattern
     mask: re.Pattern
@@ -144,7 +146,7 @@ def lexicon() -> Lexicon:
         (?P<range>
             \s?(?P<sep>(?(between)and|(?:to\s?[-–—]|[-–—]\s?to|-|–|—|to)))\s?
             (?:(?P<cpre3>{cp})\s?)?
-            (?P<num3>{num})(?P<scale3>{scale})?
+            (?P<neg3>[-−]|(?i:minus)\s)?(?P<num3>{num})(?P<scale3>{scale})?
         )?
         (?:
             \s?(?P<pct>{pct})
@@ -152,6 +154,8 @@ def lexicon() -> Lexicon:
           | [ \u00a0](?P<csuf>{cs})(?![A-Za-z])
           | (?:\s|-)?(?P<times>times|fold)(?![A-Za-z])
           | (?P<x>x)(?![A-Za-z0-9])
+          | [ \u00a0]?(?P<deg>(?i:degrees?))(?:[ \u00a0](?P<degs>(?i:celsius|fahrenheit|centigrade)|[CF]))?(?![A-Za-z0-9])
+          | [ \u00a0]?(?P<temp>°[ \u00a0]?[CF]|°|[CF])(?![A-Za-z0-9])
           | [ \u00a0]?(?P<minor>{_alt(minor_spaced)})(?![A-Za-z])
           | (?P<minorg>{_alt(minor_glued)})(?![A-Za-z0-9])
           | (?:[ \u00a0-]|(?=[^\s\d]))(?P<unit>{unit_spaced})(?![A-Za-z0-9])
@@ -212,6 +216,9 @@ def lexicon() -> Lexicon:
         compound_reject=frozenset(filters["compound_reject"]),
         period_nouns_after=frozenset(filters["period_nouns_after"]),
         tenor_nouns=frozenset(filters["tenor_nouns"]),
+        temperature={k: re.compile(r"\b(?:" + _alt(v) + r")(?![A-Za-z])", re.I if k == "cues" else 0)
+                     for k, v in units["temperature"].items()},
+        per_symbols=dict(units["per_symbols"]),
         occasion_after=frozenset(nw["occasion_after"]),
         regex=regex,
         mask=mask,
@@ -241,6 +248,7 @@ _LEVEL_BEFORE = re.compile(
 )
 _PER_TAIL = re.compile(r"(?:\s?/\s?|\s(?:per|a|an|each)\s)([A-Za-z]+)(?![A-Za-z])")
 _RANGE_CUE = re.compile(r"\b(?:rang(?:e|es|ed|ing)|anywhere|var(?:y|ies|ied|ying))\s+(?:from\s+|between\s+)?$", re.I)
+_BELOW_ZERO = re.compile(r"\s+below\s+zero\b", re.I)
 _COMPOUND = re.compile(r"-([A-Za-z]+)(?:-(long|old|plus))?(?![A-Za-z-])")
 _OF_COUNT = re.compile(r"-of-(\d{1,4})\b")
 _CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:])")
@@ -562,11 +570,17 @@ class QuantityFinder:
         if not currency and (g["minor"] or g["minorg"]):
             surface = (g["minor"] or g["minorg"]).lower()
             code, minor_factor = currency_table().minor[surface]
-            cues = currency_table().minor_cues.get(surface) or ()
-            if cues and not any(c.lower() in text.lower() for c in cues):
+            anti = currency_table().minor_anti_cues.get(surface) or ()
+            if anti and re.search(r"\b(?:" + "|".join(re.escape(c) for c in anti) + r")\b", text, re.I):
                 return []
-            currency = currency_code(code, text, prefix=True) if code == "$" else code
+            if is_word and len(surface) == 1:
+                return []
+            currency = currency_code(code, text, prefix=False) if not re.fullmatch(r"[A-Z]{3}", code) else code
         phys = None
+        if g["deg"] or g["temp"]:
+            phys = self._temperature(g, doc, start)
+            if phys is None:
+                return []
         if g["unit"] or g["unitg"]:
             surface = g["unit"] or g["unitg"]
             ut = unit_table()
@@ -651,12 +665,17 @@ class QuantityFinder:
                 return self._split_to(m, doc, lo, hi, unit, label, masked, date_ents, name_ents, fixed)
             if _YEARISH.match(num_s) and not (pct or currency):
                 return []  # 2012-13, 2016-2020
+            if g["neg3"]:
+                hi = -hi
+                if g["neg"] and g["neg"].strip(" -").lower() in ("", "−", "minus", "negative"):
+                    lo = -lo
+                lo, hi = min(lo, hi), max(lo, hi)  # "-30 to -40": the low end first
             if lo > hi:
                 return []
             low, high = lo, hi
             total = None
 
-        if g["neg"] and g["neg"].strip(" -").lower() in ("", "−", "minus", "negative"):
+        if g["neg"] and g["neg"].strip(" -").lower() in ("", "−", "minus", "negative") and not g["neg3"]:
             if total is not None:
                 total = -total
             if low is not None:
@@ -666,9 +685,19 @@ class QuantityFinder:
             per = _PER_TAIL.match(text, end)
             if per:
                 den = time_units().get(per.group(1).lower()) or unit_table().words.get(per.group(1).lower()) \
-                    or unit_table().symbols.get(per.group(1))
+                    or unit_table().symbols.get(per.group(1)) or self.lex.per_symbols.get(per.group(1))
                 if den:
                     unit, end = f"{phys} per {den}", per.end()
+        below = _BELOW_ZERO.match(text, end) if (phys or unit is None) else None
+        if below and self.lex.temperature["cues"].search(text) and not g["neg"]:
+            # "25 below zero", "30 degrees below zero"
+            end = below.end()
+            unit = phys if phys and phys != "degree angle" else self._temperature({"deg": "degrees"}, doc, start)
+            label = "QUANTITY"
+            if total is not None:
+                total = -total
+            if low is not None:
+                low, high = -high, -low
         q = self._base(start, end, text, label, None if total is None else to_number(total), unit)
         q["low"] = to_number(low) if low is not None else None
         q["high"] = to_number(high) if high is not None else None
@@ -723,6 +752,20 @@ class QuantityFinder:
         t = self._text
         return "£" not in t and "sterling" not in t.lower() and bool(self.lex.weight_cues.search(t))
 
+    def _temperature(self, g: dict, doc: Doc, start: int) -> str | None:
+        """"39.3 degrees Celsius", "32C", "-40 C", "30 degrees" in a weather story: a temperature,
+        Celsius unless the scale or the story says Fahrenheit (``units.yaml``: ``temperature``);
+        "a 360-degree view" is an angle; a bare "C" or "F" without weather words is nothing."""
+        cfg = self.lex.temperature
+        scale = (g.get("degs") or g.get("temp") or "").replace("°", "").strip().lower()
+        if scale in ("c", "celsius", "centigrade"):
+            return "degree Celsius"
+        if scale in ("f", "fahrenheit"):
+            return "degree fahrenheit"
+        if not cfg["cues"].search(self._text):
+            return "degree angle" if g.get("deg") else None
+        return "degree fahrenheit" if cfg["fahrenheit"].search(self._text) else "degree Celsius"
+
     def _compound(self, m: re.Match, doc: Doc, date_ents, name_ents) -> list[dict]:
         """A number joined by a hyphen to the noun it measures: a duration ("34-year-old",
         "92-year-long", "30-year mortgage", "seven-minute target") or a count ("2-match series",
@@ -735,6 +778,10 @@ class QuantityFinder:
         word = comp.group(1).lower()
         if comp.group(1)[0].isupper():
             return []  # "the 14th Five-Year Plan": a name
+        if word in ("degree", "degrees") and g["num"][0].isdigit():
+            q = self._base(m.start(), comp.end(), text, "QUANTITY", to_number(parse_number(g["num"])),
+                           self._temperature({"deg": word}, doc, m.start()))
+            return [q] if not g["range"] else []
         start = m.start("neg") if g["neg"] else m.start("num")
         if g["between"]:
             start = m.start("num")
@@ -875,6 +922,9 @@ class QuantityFinder:
             if len(words) < n:
                 continue
             unit = self._unit_name("1 " + phrase, phrase)
+            if unit is None and n == 1 and re.fullmatch(r"[A-Z]{3}", q["unit"] or ""):
+                code = currency_code(phrase, text, prefix=False) if phrase.lower() in currency_table().suffix_names else None
+                unit = code if code and code != q["unit"] else None  # "Rs 73.37 per dollar": an exchange rate
             if unit:
                 end = q["end"] + m.start(1) + len(phrase)
                 if end < len(text) and text[end].isalpha():
@@ -999,6 +1049,11 @@ class QuantityFinder:
         text = self._text
         start, end = q["start"], q["end"]
         value = q["value"]
+        signed = (value is not None and value < 0) or (q["low"] is not None and q["low"] < 0)
+        if signed and self.lex.temperature["cues"].search(text[max(0, start - 200):end + 100]):
+            # "wind chills of -30 to -40", "nearing -40": a temperature the story leaves unsaid
+            q["unit"] = self._temperature({"deg": "degrees"}, doc, start)
+            return True
         if value is None or value != int(value) or _YEARISH.match(num_s) or _inside((start, end), date_ents):
             return False
         if is_word and (num_s.lower() in self.lex.bare_word_reject or _inside((start, end), name_ents)):
@@ -1153,11 +1208,15 @@ class QuantityFinder:
             between_to = re.fullmatch(r"\s+(?:up\s+)?to\s+", between) and (
                 _RANGE_CUE.search(before.replace("from ", "").rstrip() + " ") or _RANGE_CUE.search(before)
                 or not (re.search(r"\b(?:from|by|at)\s+$", before, re.I) or self._after_change_word(doc, a["start"])))
+            downwards = a["value"] is not None and b["value"] is not None and b["value"] < a["value"] < 0 \
+                and re.fullmatch(r"\s+to\s+", between)  # "-40 C to -50 C"
             if (
                 a["unit"] == b["unit"] and a["unit"] and a["value"] is not None and b["value"] is not None
-                and (re.fullmatch(r"\s?[-–—]\s?", between) or between_and or between_to) and a["value"] <= b["value"]
-                and not a["direction"] and not b["direction"]
+                and (re.fullmatch(r"\s?[-–—]\s?", between) or between_and or between_to)
+                and (a["value"] <= b["value"] or downwards) and not a["direction"] and not b["direction"]
             ):
+                if downwards:
+                    a["value"], b["value"] = b["value"], a["value"]
                 a["end"] = b["end"]
                 a["low"], a["high"], a["value"] = a["value"], b["value"], None
                 del qs[i + 1]
@@ -1213,6 +1272,8 @@ class QuantityFinder:
                 q["label"] = before[-1]["label"]
             elif noun is not None:
                 q["unit"], q["label"], q["noun"] = "count", "QUANTITY", noun
+            elif q["value"] is not None and q["value"] == int(q["value"]):
+                q["unit"], q["label"] = "count", "QUANTITY"  # "bringing the total to 555"
             else:
                 q["label"] = "DROP"
         qs[:] = [q for q in qs if q["label"] != "DROP"]
