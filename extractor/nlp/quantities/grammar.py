@@ -72,6 +72,8 @@ class Lexicon:
     tenor_nouns: frozenset[str]
     temperature: dict[str, re.Pattern]
     per_symbols: dict[str, str]
+    difference_words: dict[str, str]
+    particle_change_verbs: frozenset[str]
     occasion_after: frozenset[str]
     regex: re.Pattern
     mask: re.Pattern
@@ -219,6 +221,8 @@ def lexicon() -> Lexicon:
         temperature={k: re.compile(r"\b(?:" + _alt(v) + r")(?![A-Za-z])", re.I if k == "cues" else 0)
                      for k, v in units["temperature"].items()},
         per_symbols=dict(units["per_symbols"]),
+        difference_words={w: d for d, ws in changes["difference_words"].items() for w in ws},
+        particle_change_verbs=frozenset(changes["particle_change_verbs"]),
         occasion_after=frozenset(nw["occasion_after"]),
         regex=regex,
         mask=mask,
@@ -300,11 +304,29 @@ class _Direction:
         if span is None:
             return None, None
         lex = self.lex
-        # "a 9% increase", "a 2.5-fold increase", "its 5.4 percent increase"
+        # "a 9% increase", "a 2.5-fold increase", "its 5.4 percent increase", "a 4.8% annual increase",
+        # "a stronger-than-expected 1.1% rise", "another 50bp cut"
         nxt = doc[span.end] if span.end < len(doc) else None
-        if nxt is not None and nxt.pos_ == "NOUN" and nxt.lemma_.lower() in lex.change_nouns and span.start > 0 \
-                and doc[span.start - 1].lower_ in ("a", "an", "the", "its", "their", "his", "her", "this", "that"):
-            return lex.change_nouns[nxt.lemma_.lower()], nxt.idx
+        noun = nxt
+        if noun is not None and noun.pos_ == "ADJ" and span.end + 1 < len(doc):
+            noun = doc[span.end + 1]
+        if noun is not None and noun.pos_ == "NOUN" and noun.lemma_.lower() in lex.change_nouns and span.start > 0 \
+                and (doc[span.start - 1].lower_ in ("a", "an", "the", "its", "their", "his", "her", "this", "that", "another")
+                     or doc[span.start - 1].pos_ == "ADJ"):
+            return lex.change_nouns[noun.lemma_.lower()], noun.idx
+        # "10,348 fewer cars", "280 million more trips": a count that is a difference
+        for t in span[1:]:
+            if t.lower_ in lex.difference_words and t.i > span.start:
+                return lex.difference_words[t.lower_], t.idx
+        # "closed 29.1 points lower at", "ended 3.1% lower", "1.06%, lower at", "0.35 percent higher"
+        k = span.end
+        if k < len(doc) and doc[k].text == ",":
+            k += 1
+        after2 = doc[k + 1] if k + 1 < len(doc) else None
+        if k < len(doc) and doc[k].lower_ in lex.change_adverbs \
+                and not (after2 is not None and (after2.lower_ in ("than", "to", "from") or after2.like_num or after2.is_currency
+                                                  or after2.lower_ in lex.prefix)):
+            return lex.change_adverbs[doc[k].lower_], doc[k].idx
         # "4.4 percent lower than in 2022", "0.89 percentage point higher than the national average"
         if nxt is not None and nxt.lower_ in ("higher", "lower", "more", "less", "faster", "slower") \
                 and span.end + 1 < len(doc) and doc[span.end + 1].lower_ == "than" and q.get("label") == "PERCENT":
@@ -325,16 +347,18 @@ class _Direction:
                 j -= 2  # "up to": a hedge, not a rise nor a level
                 steps += 2
                 continue
-            if low in lex.change_adverbs and tok.pos_ in ("ADV", "ADP", "ADJ", "PART") and tok.dep_ != "prt":
-                return lex.change_adverbs[low], tok.idx
+            if low in lex.change_adverbs and tok.pos_ in ("ADV", "ADP", "ADJ", "PART") and (
+                    tok.dep_ != "prt" or (j == span.start - 1 and tok.head.lemma_.lower() in lex.particle_change_verbs)):
+                return lex.change_adverbs[low], tok.idx  # "up 5%", "closing up 1.76%" (but "made up 16%")
             if low in lex.level_hedges:
                 saw_level_hedge = True
             if tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB"):
                 if lemma in lex.change_verbs:
                     if saw_level_hedge:
                         return None, None
-                    if lemma in lex.transitive and not saw_by and q.get("unit") != "count" and q.get("label") != "PERCENT":
-                        return None, None
+                    if lemma in lex.transitive and not saw_by and q.get("label") == "MONEY" \
+                            and lex.change_verbs[lemma] == "up":
+                        return None, None  # "raised $110m": money raised is no rise (but "lost $5bn" is a loss)
                     return lex.change_verbs[lemma], tok.idx
                 if low in lex.level_cues or lemma in lex.level_cues:
                     return None, None
@@ -1295,10 +1319,16 @@ class QuantityFinder:
 
     @staticmethod
     def _restatements(text: str, qs: list[dict]) -> None:
-        """"advanced 612 points, or 0.8 percent": the restated change goes the same way."""
+        """"advanced 612 points, or 0.8 percent", "cutting 2,500 jobs, or about 4%", "closed 71.65
+        points, or 1.06%, lower": the restated change goes the same way."""
         for a, b in zip(qs, qs[1:]):
-            if a["direction"] and not b["direction"] and re.fullmatch(r",?\s(?:or|and)\s(?:by\s)?", text[a["end"]:b["start"]]):
+            between = text[a["end"]:(b.get("approx_start") if b.get("approx_start") is not None and b["approx_start"] > a["end"] else b["start"])]
+            if not re.fullmatch(r",?\s(?:or|and)\s(?:by\s)?", between):
+                continue
+            if a["direction"] and not b["direction"]:
                 b["direction"], b["cue_start"] = a["direction"], a["cue_start"]
+            elif b["direction"] and not a["direction"] and b["cue_start"] is not None and b["cue_start"] > b["end"]:
+                a["direction"], a["cue_start"] = b["direction"], b["cue_start"]
 
     @staticmethod
     def _mark_conversions(text: str, qs: list[dict]) -> None:
