@@ -117,7 +117,7 @@ def lexicon() -> Lexicon:
         r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 12,202.5
         r"|\d{1,3}(?:'\d{3})+(?![\d])"  # 1'250'000 (Swiss)
         r"|\d{1,3}(?:\.\d{3}){2,}(?![\d])"  # 1.234.567 (European thousands)
-        r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])"  # 816 000
+        r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)"  # 816 000
         rf"|\d+,\d{{1,2}}(?=\s?(?:%|percent\b|per cent\b|(?:{scale_words})\b))"  # 1,97 % / 22,4 billion
         r"|(?<![\d,])\d+,\d{1,2}(?!\d|,\d)"  # 2,20 guilders, €0,45, 7842,1 (a decimal comma: thousands have three digits)
         r"|\d+(?:\.\d+)?|\.\d+)"
@@ -179,7 +179,7 @@ def lexicon() -> Lexicon:
         r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"  # 2025-07-11, 11/23/2025
         r"|\b\d{1,2}[:.]\d{2}\s?(?:[ap]\.?m\.?)(?![A-Za-z])|\b\d{1,2}:\d{2}(?::\d{2})?\b"  # 2.15pm, 08:32
         r"|\b[vV](?:ersion\s?)?\d+(?:\.\d+)+\b|\b(?<![\d.])(?!\d{1,3}(?:\.\d{3})+\b)\d+\.\d+\.\d+\b"  # v2.0, 3.2.1
-        r"|(?-i:\b\d[A-Z]\b)"  # 5G, 3D, 4K
+        r"|(?-i:(?<![\d.,$€£¥])\b\d[A-Z]\b)"  # 5G, 3D, 4K (not "$67.4M")
         r"|\b(?:GMT|UTC)\s?[+−-]\s?\d{1,2}(?::\d{2})?"  # GMT+9
         r"|\b\d{1,2}\s?(?:[ap]\.m\.|[ap]m\b)",  # 5 pm, 12 am
         re.I,
@@ -252,6 +252,7 @@ _LEVEL_BEFORE = re.compile(
 )
 _PER_TAIL = re.compile(r"(?:\s?/\s?|\s(?:per|a|an|each)\s)([A-Za-z]+)(?![A-Za-z])")
 _RANGE_CUE = re.compile(r"\b(?:rang(?:e|es|ed|ing)|anywhere|var(?:y|ies|ied|ying))\s+(?:from\s+|between\s+)?$", re.I)
+_AGE_BEFORE = re.compile(r"\b(?:aged|ages?|age\s+of|ages\s+\d{1,3}\s+and)\s+$", re.I)
 _BELOW_ZERO = re.compile(r"\s+below\s+zero\b", re.I)
 _COMPOUND = re.compile(r"-([A-Za-z]+)(?:-(long|old|plus))?(?![A-Za-z-])")
 _OF_COUNT = re.compile(r"-of-(\d{1,4})\b")
@@ -986,6 +987,9 @@ class QuantityFinder:
         """A number with no currency, percent or multiple: a count, a duration, a unit, or nothing."""
         text = self._text
         start, end = q["start"], q["end"]
+        if self._is_age(doc, q, num_s, has_scale):
+            q["unit"] = "year"
+            return True
         noun = _counted_noun(doc, end)
         if noun is not None:
             head = noun[-3] if len(noun) >= 3 and noun[-2].lower_ == "and" else noun[-1]
@@ -1015,8 +1019,8 @@ class QuantityFinder:
                 # "exports of 2021 cars": a year-like number counts a plural noun it modifies
                 if not (head.tag_ == "NNS" and noun.start == head.i) or lemma in self.lex.year_nouns:
                     return False
-            elif _inside((start, end), date_ents) and not has_scale:
-                return False
+            elif _inside((start, end), date_ents) and not has_scale and not re.fullmatch(r"[\d,]+", num_s):
+                return False  # (a tagger's DATE over "1213 US adults" is its mistake: no year is that)
             if head.pos_ == "PROPN" or lemma in self.lex.address_nouns or head.text[:1].isupper() and head.i > 0 and not head.is_sent_start and head.pos_ != "NOUN":
                 return False  # "350 Fifth Avenue", "1 Horse Guards Road"
             unit = self._unit_name(text[start:head.idx + len(head)] + self._unit_tail(text, head.idx + len(head)), head.text)
@@ -1065,6 +1069,27 @@ class QuantityFinder:
             q["label"] = "UNIT?"
             return True
         return self._bare_count(q, doc, num_s, is_word, date_ents, name_ents)
+
+    def _is_age(self, doc: Doc, q: dict, num_s: str, has_scale: bool) -> bool:
+        """"aged 50", "at the age of six", "ages 16 and 15", "Haaland, 24,", "McDonagh (39)": an age
+        in years."""
+        value = q["value"]
+        if has_scale or value is None or not 0 < value < 120 or value != int(value):
+            return False
+        text = self._text
+        start, end = q["start"], q["end"]
+        if _AGE_BEFORE.search(text[max(0, start - 20):start]):
+            return True
+        if re.match(r"\s+and\s+(?:over|older|above|under|younger)\b", text[end:end + 20]) and re.search(r"\baged?\s+$", text[max(0, start - 8):start]):
+            return True
+        bracket = text[start - 1:start] == "(" and text[end:end + 1] == ")"
+        commas = text[max(0, start - 2):start] == ", " and text[end:end + 1] == ","
+        if not (bracket or commas) or not num_s.isdigit():
+            return False
+        span = _tokens(doc, max(0, start - 3), start - 1)
+        person = span[-1] if span is not None else None
+        return person is not None and (person.ent_type_ == "PERSON" or person.pos_ == "PROPN" and person.text[:1].isupper()
+                                       and person.ent_type_ not in ("DATE", "ORG", "NORP", "CARDINAL", "MONEY"))
 
     def _bare_count(self, q, doc, num_s, is_word, date_ents, name_ents) -> bool:
         """A whole number with nothing after it that counts something the sentence names elsewhere:
@@ -1229,9 +1254,10 @@ class QuantityFinder:
             between = text[a["end"]:b["start"]]
             before = text[max(0, a["start"] - 30):a.get("approx_start") or a["start"]]
             between_and = re.search(r"\bbetween\s+$", text[max(0, a["start"] - 9):a["start"]]) and re.fullmatch(r"(?<!\s)\s+and\s+", between)
-            between_to = re.fullmatch(r"\s+(?:up\s+)?to\s+", between) and (
-                _RANGE_CUE.search(before.replace("from ", "").rstrip() + " ") or _RANGE_CUE.search(before)
-                or not (re.search(r"\b(?:from|by|at)\s+$", before, re.I) or self._after_change_word(doc, a["start"])))
+            cued = _RANGE_CUE.search(before.replace("from ", "").rstrip() + " ") or _RANGE_CUE.search(before)
+            between_to = re.fullmatch(r"\s+(?:up\s+)?to\s+", between) and (cued or not (
+                re.search(r"\b(?:from|by|at|and)\s+$", before, re.I) or self._after_change_word(doc, a["start"])
+                or (a["value"] and b["value"] and b["value"] > 5 * a["value"] > 0)))
             downwards = a["value"] is not None and b["value"] is not None and b["value"] < a["value"] < 0 \
                 and re.fullmatch(r"\s+to\s+", between)  # "-40 C to -50 C"
             if (
