@@ -32,6 +32,8 @@ class CurrencyTable:
     minor_anti_cues: dict[str, tuple[str, ...]]
     #: names read as a currency only after a scale word or digits ("won", "dong", "rand", "marks")
     word_guarded: frozenset[str]
+    #: letter prefixes read only glued to the number, with the words one of which the text must hold
+    glued_prefixes: dict[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +54,11 @@ def currency_table() -> CurrencyTable:
     minor = {k: (v["currency"], float(v["factor"])) for k, v in (data.get("minor") or {}).items()}
     cues = {k: tuple(v.get("anti_cues") or ()) for k, v in (data.get("minor") or {}).items()}
     ambiguous = {k: v for k, v in (data.get("ambiguous") or {}).items()}
+    glued = {k: tuple(v or ()) for k, v in (data.get("glued_prefixes") or {}).items()}
+    for k in glued:
+        prefix.setdefault(k, data["glued_prefix_codes"][k])
     return CurrencyTable(prefix, suffix_codes, suffix_names, ambiguous, minor, cues,
-                         frozenset(w.lower() for w in data.get("word_guarded") or ()))
+                         frozenset(w.lower() for w in data.get("word_guarded") or ()), glued)
 
 
 def _cldr(excluded: set[str], name_exclude: tuple[str, ...]) -> tuple[set[str], dict[str, str], dict[str, str]]:

@@ -74,6 +74,7 @@ class Lexicon:
     per_symbols: dict[str, str]
     difference_words: dict[str, str]
     particle_change_verbs: frozenset[str]
+    one_reject_nouns: frozenset[str]
     occasion_after: frozenset[str]
     regex: re.Pattern
     mask: re.Pattern
@@ -151,7 +152,7 @@ def lexicon() -> Lexicon:
             (?P<neg3>[-−]|(?i:minus)\s)?(?P<num3>{num})(?P<scale3>{scale})?
         )?
         (?:
-            \s?(?P<pct>{pct})
+            [\s-]?(?P<pct>{pct})
           | (?P<pcta>{pct_attached})
           | [ \u00a0](?P<csuf>{cs})(?![A-Za-z])
           | (?:\s|-)?(?P<times>times|fold)(?![A-Za-z])
@@ -223,6 +224,7 @@ def lexicon() -> Lexicon:
         per_symbols=dict(units["per_symbols"]),
         difference_words={w: d for d, ws in changes["difference_words"].items() for w in ws},
         particle_change_verbs=frozenset(changes["particle_change_verbs"]),
+        one_reject_nouns=frozenset(filters["one_reject_nouns"]),
         occasion_after=frozenset(nw["occasion_after"]),
         regex=regex,
         mask=mask,
@@ -579,8 +581,12 @@ class QuantityFinder:
         currency = None
         if g["cpre"]:
             currency = currency_code(g["cpre"], text, prefix=True)
-            if g["cpre"] in ("R", "Rp", "RM") and (not g["num"] or text[m.start("cpre") + len(g["cpre"])].isspace()):
-                return []  # single-letter prefixes only when glued: "R320 billion", "RM10 billion"
+            glued = currency_table().glued_prefixes
+            if g["cpre"] in glued and (not g["num"] or text[m.start("cpre") + len(g["cpre"])].isspace()):
+                return []  # letter prefixes only when glued: "R320 billion", "RM10 billion", "Sh2.1 billion"
+            cues = glued.get(g["cpre"]) or ()
+            if cues and not any(c in text for c in cues):
+                return []  # "N95 masks": "N" is the naira only in a Nigerian story
         elif g["csuf"]:
             csuf = g["csuf"]
             if csuf.lower() in currency_table().word_guarded and is_word:
@@ -1032,12 +1038,13 @@ class QuantityFinder:
             if head.tag_ != "NNS" and not has_scale and not (
                 head.tag_ == "NN" and noun.start == head.i and re.fullmatch(r"[\d,]+|[a-z -]+", num_s.lower())
                 and q["value"] not in (0, 1) and doc[noun.start - 1].dep_ == "nummod"
-            ):
+            ) and not (num_s.lower() == "one" and head.tag_ == "NN"):
                 return False  # "Industry 4.0 strategy": counts are of plural nouns ("735 aircraft" aside)
             if is_word and _inside((start, noun.end_char), name_ents):
                 return False
-            if num_s.lower() == "one" and not has_scale:
-                return False
+            if num_s.lower() == "one" and not has_scale and (head.tag_ != "NN" or lemma in self.lex.one_reject_nouns
+                                                             or re.match(r"\s+(?:of|another|or|and)\b", text[end:end + 12])):
+                return False  # "one tie", "one new battery electric vehicle" count; "one day", "one side" do not
             value = q["value"]
             if value is not None and not has_scale and re.fullmatch(r"\d{1,3}\.\d{3}", num_s):
                 # a count cannot be fractional: "486.000 students" is 486,000
@@ -1298,7 +1305,8 @@ class QuantityFinder:
                 if earlier:
                     chosen = earlier[-1]
             if chosen is None:
-                q["label"] = "DROP"
+                # no amount of money near it: "12 million homes ... (40%)", "an increase of 50 million"
+                q["label"], q["unit"] = "QUANTITY", "count"
                 continue
             q["label"] = "MONEY"
             q["unit"] = chosen["unit"]
