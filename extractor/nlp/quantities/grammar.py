@@ -75,6 +75,9 @@ class Lexicon:
     difference_words: dict[str, str]
     particle_change_verbs: frozenset[str]
     one_reject_nouns: frozenset[str]
+    index_names: re.Pattern
+    after_change_followers: frozenset[str]
+    poll_words: re.Pattern
     occasion_after: frozenset[str]
     regex: re.Pattern
     mask: re.Pattern
@@ -225,6 +228,9 @@ def lexicon() -> Lexicon:
         difference_words={w: d for d, ws in changes["difference_words"].items() for w in ws},
         particle_change_verbs=frozenset(changes["particle_change_verbs"]),
         one_reject_nouns=frozenset(filters["one_reject_nouns"]),
+        index_names=re.compile(r"(?<![A-Za-z])(?:" + _alt(filters["index_names"]) + r")(?![A-Za-z])"),
+        after_change_followers=frozenset(changes["after_change_followers"]),
+        poll_words=re.compile(r"\b(?:" + _alt(filters["poll_words"]) + r")\b", re.I),
         occasion_after=frozenset(nw["occasion_after"]),
         regex=regex,
         mask=mask,
@@ -327,8 +333,8 @@ class _Direction:
             k += 1
         after2 = doc[k + 1] if k + 1 < len(doc) else None
         if k < len(doc) and doc[k].lower_ in lex.change_adverbs \
-                and not (after2 is not None and (after2.lower_ in ("than", "to", "from") or after2.like_num or after2.is_currency
-                                                  or after2.lower_ in lex.prefix)):
+                and (after2 is None or after2.is_punct or after2.lower_ in lex.after_change_followers):
+            # (but "$891.1 billion, up by 8.1 percent" and "2.7 percent, up from 2.5" are a level)
             return lex.change_adverbs[doc[k].lower_], doc[k].idx
         # "4.4 percent lower than in 2022", "0.89 percentage point higher than the national average"
         if nxt is not None and nxt.lower_ in ("higher", "lower", "more", "less", "faster", "slower") \
@@ -501,7 +507,18 @@ class QuantityFinder:
                 q["direction"], q["cue_start"] = self.direction(doc, q)
         self._restatements(text, out)
         self._mark_conversions(text, out)
+        self._poll_points(doc, out)
         return out
+
+    def _poll_points(self, doc: Doc, qs: list[dict]) -> None:
+        """"a lead of 8.5 points" in a poll story are percentage points, not index points."""
+        for q in qs:
+            if q["unit"] != "point":
+                continue
+            s, e = _sentence_bounds(doc, q["start"])
+            sent = self._text[s:e]
+            if self.lex.poll_words.search(sent) and not self.lex.index_names.search(sent):
+                q["unit"] = "percentage_point"
 
     def _from_match(self, m: re.Match, doc: Doc, masked, date_ents, name_ents, fixed) -> list[dict]:
         text = self._text
@@ -861,6 +878,8 @@ class QuantityFinder:
             if _CLOCK_OF_DAY.match(self._text, c.end()):
                 continue
             h, mi, se = (int(c.group(k)) for k in (1, 2, 3))
+            if h >= 10:
+                continue  # "17:05:12": a time of day (race times run under ten hours)
             q = self._base(c.start(), c.end(), self._text, "QUANTITY", h * 3600 + mi * 60 + se, "second")
             out.append(q)
         return out
@@ -1322,7 +1341,7 @@ class QuantityFinder:
                 continue
             s, _ = _sentence_bounds(doc, q["start"])
             before = [o for o in qs if s <= o["start"] < q["start"] and o["label"] in ("QUANTITY", "MONEY")
-                      and o["unit"] not in (None, "count", "times", "fraction")]
+                      and o["unit"] not in (None, "count", "times", "fraction") and o["unit"] not in time_units().values()]
             noun = self._subject_noun(doc, q)
             if before and not (noun is not None and before[-1]["label"] == "MONEY"):
                 # (but "imports came to $34.1 billion; contracts numbered 7,612": the contracts are counted)
@@ -1330,6 +1349,8 @@ class QuantityFinder:
                 q["label"] = before[-1]["label"]
             elif noun is not None:
                 q["unit"], q["label"], q["noun"] = "count", "QUANTITY", noun
+            elif self.lex.index_names.search(doc_text(doc)[s:_sentence_bounds(doc, q["start"])[1]]):
+                q["unit"], q["label"] = "point", "QUANTITY"  # "the Kospi at 1,945.14": an index level
             elif q["value"] is not None and q["value"] == int(q["value"]):
                 q["unit"], q["label"] = "count", "QUANTITY"  # "bringing the total to 555"
             else:
@@ -1356,8 +1377,9 @@ class QuantityFinder:
         """"advanced 612 points, or 0.8 percent", "cutting 2,500 jobs, or about 4%", "closed 71.65
         points, or 1.06%, lower": the restated change goes the same way."""
         for a, b in zip(qs, qs[1:]):
-            between = text[a["end"]:(b.get("approx_start") if b.get("approx_start") is not None and b["approx_start"] > a["end"] else b["start"])]
-            if not re.fullmatch(r",?\s(?:or|and)\s(?:by\s)?", between):
+            hedged = b.get("approx_start") is not None and b["approx_start"] > a["end"]
+            between = text[a["end"]:b["approx_start"] if hedged else b["start"]]
+            if not re.fullmatch(r",?\s(?:or|and)\s(?:by\s)?" if not hedged else r",?\sor\s(?:by\s)?", between):
                 continue
             if a["direction"] and not b["direction"]:
                 b["direction"], b["cue_start"] = a["direction"], a["cue_start"]
