@@ -63,6 +63,8 @@ class Lexicon:
     score_nouns: frozenset[str]
     score_verbs: frozenset[str]
     weight_cues: re.Pattern
+    sterling_cues: re.Pattern
+    money_cues: re.Pattern
     vague: dict[str, float]
     calendar_units: frozenset[str]
     bare_word_reject: frozenset[str]
@@ -75,6 +77,7 @@ class Lexicon:
     difference_words: dict[str, str]
     particle_change_verbs: frozenset[str]
     one_reject_nouns: frozenset[str]
+    occasions: dict[str, int]
     index_names: re.Pattern
     after_change_followers: frozenset[str]
     poll_words: re.Pattern
@@ -175,7 +178,8 @@ def lexicon() -> Lexicon:
     )
     vague_re = rf"(?P<vague>(?i:\b(?:(?:tens|hundreds)\s+of\s+)?(?:{_alt(vague)})\b))"
     mult = rf"(?P<mult>(?i:\b(?:{_alt(list(multiples()) + list(fold))})\b))"
-    regex = re.compile(rf"{frac}|{mult}|{vague_re}|{pattern}", re.X)
+    occ = rf"(?P<occ>(?i:\b(?:{_alt(nw['occasions'])})\b))"
+    regex = re.compile(rf"{frac}|{mult}|{occ}|{vague_re}|{pattern}", re.X)
     # Spans that hold digits but no quantity: phone numbers, ISO dates, clock times, versions.
     mask = re.compile(
         r"\+?\(?\d{2,5}\)?[-\s]\d{2,5}-\d{3,}"  # 0086-10-88177889, (010) 8817-7889
@@ -215,6 +219,8 @@ def lexicon() -> Lexicon:
         score_nouns=frozenset(filters["score_nouns"]),
         score_verbs=frozenset(filters["score_verbs"]),
         weight_cues=re.compile(r"\b(?:" + _alt(filters["weight_cues"]) + r")\b", re.I),
+        sterling_cues=re.compile(r"£|\b(?:" + _alt(filters["sterling_cues"]) + r")\b"),
+        money_cues=re.compile(r"\b(?:" + _alt(filters["money_cues"]) + r")\b", re.I),
         vague=vague,
         calendar_units=frozenset(nw["calendar_units"]),
         bare_word_reject=frozenset(filters["bare_word_reject"]),
@@ -228,6 +234,7 @@ def lexicon() -> Lexicon:
         difference_words={w: d for d, ws in changes["difference_words"].items() for w in ws},
         particle_change_verbs=frozenset(changes["particle_change_verbs"]),
         one_reject_nouns=frozenset(filters["one_reject_nouns"]),
+        occasions={k.lower(): int(v) for k, v in nw["occasions"].items()},
         index_names=re.compile(r"(?<![A-Za-z])(?:" + _alt(filters["index_names"]) + r")(?![A-Za-z])"),
         after_change_followers=frozenset(changes["after_change_followers"]),
         poll_words=re.compile(r"\b(?:" + _alt(filters["poll_words"]) + r")\b", re.I),
@@ -550,6 +557,8 @@ class QuantityFinder:
             return _listify(self._multiple(m, doc))
         if g["vague"]:
             return _listify(self._vague(m, doc, date_ents))
+        if g["occ"]:
+            return _listify(self._occasion(m, doc))
         if after == "-" and end + 1 < len(text) and text[end + 1].isalpha() and not g["neg"]:
             # "a 34-year-old", "a 92-year-long wait", "a 2-match series", "a 17-point deficit"
             return self._compound(m, doc, date_ents, name_ents)
@@ -609,7 +618,7 @@ class QuantityFinder:
             if csuf.lower() in currency_table().word_guarded and is_word:
                 return []
             currency = currency_code(csuf, text, prefix=False)
-            if csuf.lower() in ("pounds", "pound") and self._pounds_of_weight(doc, start):
+            if csuf.lower() in ("pounds", "pound") and self._pounds_of_weight(doc, start, bool(g["scale"])):
                 currency = None
                 g = dict(g, times=None, x=None, weight="pound-mass")
         elif g["cpre3"]:
@@ -794,11 +803,19 @@ class QuantityFinder:
         out.extend([first, second])
         return out
 
-    def _pounds_of_weight(self, doc: Doc, start: int) -> bool:
-        """"600 million pounds" of beef, "weighed 190 pounds": a weight when no £ or "sterling"
-        is in the text and a weight cue (``quantity_filters.yaml``) is in it."""
+    def _pounds_of_weight(self, doc: Doc, start: int, scaled: bool) -> bool:
+        """"600 million pounds" of beef, "weighed 190 pounds", "went from 190 pounds to 176": a
+        weight, unless the text says sterling ("£", "pence") or, with no weight word in the text,
+        names Britain or has a scale word or a money word near the amount ("paid 50 pounds", "a
+        million pounds") (``quantity_filters.yaml``)."""
         t = self._text
-        return "£" not in t and "sterling" not in t.lower() and bool(self.lex.weight_cues.search(t))
+        if "£" in t or re.search(r"\b(?:sterling|pence|GBP)\b", t, re.I):
+            return False
+        if self.lex.weight_cues.search(t):
+            return True
+        if self.lex.sterling_cues.search(t):
+            return False
+        return not scaled and not self.lex.money_cues.search(t[max(0, start - 40):start + 60])
 
     def _temperature(self, g: dict, doc: Doc, start: int) -> str | None:
         """"39.3 degrees Celsius", "32C", "-40 C", "30 degrees" in a weather story: a temperature,
@@ -883,6 +900,30 @@ class QuantityFinder:
             q = self._base(c.start(), c.end(), self._text, "QUANTITY", h * 3600 + mi * 60 + se, "second")
             out.append(q)
         return out
+
+    def _occasion(self, m: re.Match, doc: Doc) -> dict | None:
+        """"twice the size", "twice as many": a multiple; "scored twice", "once every 43 months": a
+        count of occasions; "once the ports reopen" is no number."""
+        text = self._text
+        s, e = m.span("occ")
+        word = m.group("occ").lower()
+        value = self.lex.occasions[word]
+        tok = _tokens(doc, s, e)
+        if tok is None:
+            return None
+        nxt = doc[tok.end] if tok.end < len(doc) else None
+        prev = doc[tok.start - 1] if tok.start > 0 else None
+        if word != "once" and nxt is not None and nxt.lower_ in self.lex.multiple_after and nxt.lower_ not in self.lex.occasion_after:
+            return self._base(s, e, text, "QUANTITY", value, "times")
+        counted = (nxt is not None and nxt.lower_ in self.lex.occasion_after) or (
+            prev is not None and prev.lower_ in ("just", "only", "than", "least", "most", "exactly"))
+        if word != "once" and tok[0].dep_ in ("advmod", "npadvmod") and tok[0].head.pos_ in ("VERB", "AUX"):
+            counted = True
+        if not counted:
+            return None
+        q = self._base(s, e, text, "QUANTITY", value, "count")
+        q["noun"] = "time"
+        return q
 
     def _is_score(self, m: re.Match, doc: Doc) -> bool:
         """"a 7-3 win", "beat Leeds 3-1", "a 5-4 vote": two small whole numbers joined by a dash,
@@ -1046,6 +1087,14 @@ class QuantityFinder:
                     return False
             elif _inside((start, end), date_ents) and not has_scale and not re.fullmatch(r"[\d,]+", num_s):
                 return False  # (a tagger's DATE over "1213 US adults" is its mistake: no year is that)
+            stem = head.text[:-1] if head.text.endswith("s") else ""
+            if head.pos_ == "PROPN" and stem and (head.ent_type_ == "PRODUCT" or stem.isupper() or stem[-1:].isdigit()) \
+                    and lemma not in self.lex.address_nouns and not _YEARISH.match(num_s):
+                # "48,200 Model Ys", "12 F-35s": a product counted by its plural name
+                q["unit"] = "count"
+                q["noun"] = text[noun.start_char:head.idx] + stem
+                q["end"] = head.idx + len(head)
+                return True
             if head.pos_ == "PROPN" or lemma in self.lex.address_nouns or head.text[:1].isupper() and head.i > 0 and not head.is_sent_start and head.pos_ != "NOUN":
                 return False  # "350 Fifth Avenue", "1 Horse Guards Road"
             unit = self._unit_name(text[start:head.idx + len(head)] + self._unit_tail(text, head.idx + len(head)), head.text)
