@@ -375,6 +375,8 @@ class _Direction:
                     if lemma in lex.transitive and not saw_by and q.get("label") == "MONEY" \
                             and lex.change_verbs[lemma] == "up":
                         return None, None  # "raised $110m": money raised is no rise (but "lost $5bn" is a loss)
+                    if lemma in lex.transitive and not saw_by and q.get("unit") == "count" and not q.get("noun"):
+                        return None, None  # "won 140, lost 96": a bare tally, not a change
                     return lex.change_verbs[lemma], tok.idx
                 if low in lex.level_cues or lemma in lex.level_cues:
                     return None, None
@@ -1161,7 +1163,7 @@ class QuantityFinder:
         commas = text[max(0, start - 2):start] == ", " and text[end:end + 1] == ","
         if not (bracket or commas) or not num_s.isdigit():
             return False
-        span = _tokens(doc, max(0, start - 3), start - 1)
+        span = _tokens(doc, max(0, start - 3), start - 2)  # the word before "(" or ", "
         person = span[-1] if span is not None else None
         return person is not None and (person.ent_type_ == "PERSON" or person.pos_ == "PROPN" and person.text[:1].isupper()
                                        and person.ent_type_ not in ("DATE", "ORG", "NORP", "CARDINAL", "MONEY"))
