@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from extractor.rules import load_data
 
-_YEARS = re.compile(r"\s*\(.*\)\s*$")
+_YEARS = re.compile(r" ?\([^()]{0,40}\)$")
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def lexicon() -> Lexicon:
     # took time quadratic in a long run of grouped digits, issue 14)
     num = (
         r"(?>\d{1,3}(?:\.\d{3})+,\d+"  # 1.234,5 (European thousands and decimal comma)
-        r"|\d{1,2}(?:,\d{2})+,\d{3}(?!\d|,\d)"  # 3,42,15,653 (Indian grouping)
+        r"|(?<![\d,])\d{1,2}(?:,\d{2}(?=,))++,\d{3}(?!\d|,\d)"  # 3,42,15,653 (Indian grouping)
         r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 12,202.5
         r"|\d{1,3}(?:'\d{3})+(?![\d])"  # 1'250'000 (Swiss)
         r"|\d{1,3}(?:\.\d{3}){2,}(?![\d])"  # 1.234.567 (European thousands)
@@ -173,15 +173,17 @@ def lexicon() -> Lexicon:
     """
     counts = rf"(?:{_alt(w for w in number_words() if ' ' not in w)}|\d{{1,3}}(?:,\d{{3}})*)"
     frac = (
-        rf"(?P<frac>(?i:\b(?:{_alt(fractions())})\b(?!\s+an?\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))"
+        rf"(?P<frac>(?i:\b(?:{_alt(fractions())})\b(?!\s{{1,3}}an?\s(?:dozen|hundred|thousand|million|billion|trillion)\b))"
         rf"|(?i:\b(?P<fa>one|two|three|four|five|\d{{1,2}})\s(?:in|out\sof)\s(?:(?:every|a)\s)?(?P<fb>{counts})\b))"
     )
-    vague_re = rf"(?P<vague>(?i:\b(?:(?:tens|hundreds)\s+of\s+)?(?:{_alt(vague)})\b))"
+    vague_re = rf"(?P<vague>(?i:\b(?:(?:tens|hundreds)\s{{1,3}}of\s{{1,3}})?(?:{_alt(vague)})\b))"
     mult = rf"(?P<mult>(?i:\b(?:{_alt(list(multiples()) + list(fold))})\b))"
     occ = rf"(?P<occ>(?i:\b(?:{_alt(nw['occasions'])})\b))"
-    regex = re.compile(rf"{frac}|{mult}|{occ}|{vague_re}|{pattern}", re.X)
+    # (a quantity never starts at a space: the look-ahead skips them at once, issue 14)
+    regex = re.compile(rf"(?=\S)(?:{frac}|{mult}|{occ}|{vague_re}|{pattern})", re.X)
     # Spans that hold digits but no quantity: phone numbers, ISO dates, clock times, versions.
     mask = re.compile(
+        r"(?=[\d(+vVGgUu])(?:"
         r"\+?\(?\d{2,5}\)?[-\s]\d{2,5}-\d{3,}"  # 0086-10-88177889, (010) 8817-7889
         r"|\(?\+\d{1,3}\)?[\s-]?\d{1,4}(?:[\s-]\d{2,5}){2,}"  # (+84) 24 3936 6404
         r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"  # 2025-07-11, 11/23/2025
@@ -189,7 +191,7 @@ def lexicon() -> Lexicon:
         r"|\b[vV](?:ersion\s?)?\d+(?:\.\d+)+\b|\b(?<![\d.])(?!\d{1,3}(?:\.\d{3})+\b)\d+\.\d+\.\d+\b"  # v2.0, 3.2.1
         r"|(?-i:(?<![\d.,$€£¥])\b\d[A-Z]\b)"  # 5G, 3D, 4K (not "$67.4M")
         r"|\b(?:GMT|UTC)\s?[+−-]\s?\d{1,2}(?::\d{2})?"  # GMT+9
-        r"|\b\d{1,2}\s?(?:[ap]\.m\.|[ap]m\b)",  # 5 pm, 12 am
+        r"|\b\d{1,2}\s?(?:[ap]\.m\.|[ap]m\b))",  # 5 pm, 12 am
         re.I,
     )
     return Lexicon(
@@ -268,12 +270,12 @@ _LEVEL_BEFORE = re.compile(
 _PER_TAIL = re.compile(r"(?:\s?/\s?|\s(?:per|a|an|each)\s)([A-Za-z]+)(?![A-Za-z])")
 _RANGE_CUE = re.compile(r"\b(?:rang(?:e|es|ed|ing)|anywhere|var(?:y|ies|ied|ying))\s+(?:from\s+|between\s+)?$", re.I)
 _AGE_BEFORE = re.compile(r"\b(?:aged|ages?|age\s+of|ages\s+\d{1,3}\s+and)\s+$", re.I)
-_BELOW_ZERO = re.compile(r"\s+below\s+zero\b", re.I)
+_BELOW_ZERO = re.compile(r"\s{1,3}below\s{1,3}zero\b", re.I)
 _COMPOUND = re.compile(r"-([A-Za-z]+)(?:-(long|old|plus))?(?![A-Za-z-])")
 _OF_COUNT = re.compile(r"-of-(\d{1,4})\b")
 _CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:])")
 _CLOCK_OF_DAY = re.compile(r"\s?(?:[ap]\.?m\b|GMT|UTC|BST|CET|EST|EDT|PST|PDT|ET\b|local|hrs|h\b)", re.I)
-_OF_PLURAL = re.compile(r"\s+of\s+(?:(?:the|its|their|his|her|our|these|those|all)\s+)?[a-z]")
+_OF_PLURAL = re.compile(r"\s{1,3}of\s{1,3}(?:(?:the|its|their|his|her|our|these|those|all)\s{1,3})?[a-z]")
 _PER_UNIT = re.compile(r"^(?:\s(?:a|an|per)\s|\s?/\s?)([A-Za-z][A-Za-z ]{0,30})")
 
 
@@ -871,7 +873,7 @@ class QuantityFinder:
             q["low"], q["high"] = to_number(lo), to_number(hi)
         if tu:
             if comp.group(2) is None and tu in self.lex.calendar_units:
-                nxt = re.match(r"\s+(?:[A-Z][A-Za-z.]*\s+)*([A-Za-z]+)", text[comp.end():comp.end() + 40])
+                nxt = re.match(r"\s{1,3}(?:[A-Z][A-Za-z.]{0,20}\s{1,3}){0,3}([A-Za-z]{1,30})", text[comp.end():comp.end() + 40])
                 nxt_word = nxt.group(1).lower() if nxt else ""
                 if nxt_word in self.lex.period_nouns_after:
                     return []  # "nine-month exports": the first nine months, a period
@@ -939,7 +941,7 @@ class QuantityFinder:
         text = self._text
         if int(g["num"]) > int(g["num3"]):
             return True  # "49ers 35-10", "dropped to 5-1": no range runs downwards
-        nxt = re.match(r"\s*(?:[a-z]+\s+)?([A-Za-z]+)", text[m.end():m.end() + 30])
+        nxt = re.match(r"\s{0,3}(?:[a-z]{1,20}\s{1,3})?([A-Za-z]{1,20})", text[m.end():m.end() + 30])
         if nxt and nxt.group(1).lower() in self.lex.score_nouns:
             return True
         span = doc.char_span(max(0, m.start() - 60), m.start(), alignment_mode="contract")
@@ -963,7 +965,7 @@ class QuantityFinder:
         before = text[max(0, s - 12):s].lower()
         if re.search(r"\b(?:the|in|by|of|into)\s+$", before) or _inside((s, e), date_ents):
             return None  # "in the thousands", "by the millions": no amount
-        if not re.match(r"\s+of\b", text[e:e + 5]):
+        if not re.match(r"\s{1,3}of\b", text[e:e + 5]):
             nxt = _tokens(doc, e, e + 1) if e < len(text) and not text[e].isspace() else _tokens(doc, e + 1, e + 2)
             if words[-1] == "scores" or nxt is None or nxt[0].pos_ not in ("VERB", "AUX"):
                 return None  # "Thousands marched" is an amount; "test scores" and "the hundreds" are not
@@ -972,7 +974,7 @@ class QuantityFinder:
             low *= 10.0 if words[0] == "tens" else 100.0
         q = self._base(s, e, text, "QUANTITY", None, "count")
         q["low"], q["high"] = to_number(Decimal(str(low))), to_number(Decimal(str(low)) * 10)
-        after = re.match(r"\s+of\s+(?:(?:the|their|its|his|her|our)\s+)?([A-Za-z][A-Za-z.$ -]{0,30})", text[e:e + 45])
+        after = re.match(r"\s{1,3}of\s{1,3}(?:(?:the|their|its|his|her|our)\s{1,3})?([A-Za-z][A-Za-z.$ -]{0,30})", text[e:e + 45])
         if after:
             phrase = after.group(1)
             for k in range(min(3, len(phrase.split())), 0, -1):
@@ -1113,7 +1115,7 @@ class QuantityFinder:
             if is_word and _inside((start, noun.end_char), name_ents):
                 return False
             if num_s.lower() == "one" and not has_scale and (head.tag_ != "NN" or lemma in self.lex.one_reject_nouns
-                                                             or re.match(r"\s+(?:of|another|or|and)\b", text[end:end + 12])):
+                                                             or re.match(r"\s{1,3}(?:of|another|or|and)\b", text[end:end + 12])):
                 return False  # "one tie", "one new battery electric vehicle" count; "one day", "one side" do not
             value = q["value"]
             if value is not None and not has_scale and re.fullmatch(r"\d{1,3}\.\d{3}", num_s):
@@ -1157,7 +1159,7 @@ class QuantityFinder:
         start, end = q["start"], q["end"]
         if _AGE_BEFORE.search(text[max(0, start - 20):start]):
             return True
-        if re.match(r"\s+and\s+(?:over|older|above|under|younger)\b", text[end:end + 20]) and re.search(r"\baged?\s+$", text[max(0, start - 8):start]):
+        if re.match(r"\s{1,3}and\s{1,3}(?:over|older|above|under|younger)\b", text[end:end + 20]) and re.search(r"\baged?\s+$", text[max(0, start - 8):start]):
             return True
         bracket = text[start - 1:start] == "(" and text[end:end + 1] == ")"
         commas = text[max(0, start - 2):start] == ", " and text[end:end + 1] == ","
@@ -1198,7 +1200,7 @@ class QuantityFinder:
         if re.match(r"\s?(?:st|nd|rd|th)\b|\s?[-/]\s?\d|[.:/][A-Za-z0-9]", text[end:end + 4]):
             return False
         q["unit"] = "count"
-        of = re.match(r"\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+|these\s+|those\s+)?(?:[\d,]+\s+)?([a-z]+)", text[end:end + 40])
+        of = re.match(r"\s{1,3}(?:out\s{1,3})?of\s{1,3}(?:(?:the|its|their|these|those)\s{1,3})?(?:[\d,]{1,12}\s{1,3})?([a-z]{1,30})", text[end:end + 40])
         if of:
             tok = _tokens(doc, end + of.start(1), end + of.end(1))
             if tok is not None and tok[0].pos_ == "NOUN":
@@ -1332,11 +1334,11 @@ class QuantityFinder:
             before = text[max(0, a["start"] - 30):a.get("approx_start") or a["start"]]
             between_and = re.search(r"\bbetween\s+$", text[max(0, a["start"] - 9):a["start"]]) and re.fullmatch(r"(?<!\s)\s+and\s+", between)
             cued = _RANGE_CUE.search(before.replace("from ", "").rstrip() + " ") or _RANGE_CUE.search(before)
-            between_to = re.fullmatch(r"\s+(?:up\s+)?to\s+", between) and (cued or not (
+            between_to = re.fullmatch(r"\s{1,3}(?:up\s{1,3})?to\s{1,3}", between) and (cued or not (
                 re.search(r"\b(?:from|by|at|and)\s+$", before, re.I) or self._after_change_word(doc, a["start"])
                 or (a["value"] and b["value"] and b["value"] > 5 * a["value"] > 0)))
             downwards = a["value"] is not None and b["value"] is not None and b["value"] < a["value"] < 0 \
-                and re.fullmatch(r"\s+to\s+", between)  # "-40 C to -50 C"
+                and re.fullmatch(r"\s{1,3}to\s{1,3}", between)  # "-40 C to -50 C"
             if (
                 a["unit"] == b["unit"] and a["unit"] and a["value"] is not None and b["value"] is not None
                 and (re.fullmatch(r"\s?[-–—]\s?", between) or between_and or between_to)
