@@ -1311,6 +1311,8 @@ class QuantityFinder:
             tail = unit_text.lstrip("0123456789,. \u00a0-")
             if not tail or (surface_end < len(text) and text[surface_end].isalpha()):
                 continue
+            if len(tail.strip(" -")) == 1:
+                continue  # "Note 10S", "Kepler-186f": one letter is a unit only in units.yaml's table
             tail_toks = _tokens(doc, surface_end - len(tail), surface_end)
             if tail_toks is not None and all(t.is_stop for t in tail_toks):
                 continue  # "15 at", "a mix": a word read as a unit symbol
