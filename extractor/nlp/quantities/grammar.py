@@ -91,6 +91,31 @@ def _alt(items: Iterable[str]) -> str:
     return "|".join(re.escape(x) for x in sorted(set(items), key=lambda x: (-len(x), x)))
 
 
+def _trie(items: Iterable[str]) -> str:
+    """The alternation of ``items`` as a prefix tree ("kilo(?:gram|metre)"): the same matches as
+    :func:`_alt` (longest first at each branch), tried in a time that does not grow with the
+    number of words sharing a first letter (a thousand unit surfaces after every number)."""
+    tree: dict = {}
+    for word in set(items):
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = []
+        for ch in sorted(k for k in node if k):
+            branches.append(re.escape(ch) + build(node[ch]))
+        if not branches:
+            return ""
+        # a longer word before the word that ends here: "(?:s|)" tries "inches" before "inch"
+        body = "|".join(branches) + ("|" if "" in node else "")
+        return body if len(branches) == 1 and "" not in node else f"(?:{body})"
+
+    out = build(tree)
+    return out or "(?!)"
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     cur = currency_table()
@@ -107,12 +132,12 @@ def lexicon() -> Lexicon:
 
     small = [w for w in number_words() if " " not in w and w not in ("hundred", "dozen")]
     fold = {k.lower(): float(v) for k, v in (nw.get("fold") or {}).items()}
-    cp = _alt(cur.prefix)
-    cs = rf"(?:{_alt(cur.suffix_codes)}|(?i:{_alt(cur.suffix_names)}))"
+    cp = _trie(cur.prefix)
+    cs = rf"(?:{_trie(cur.suffix_codes)}|(?i:{_trie(cur.suffix_names)}))"
     minor_glued = [k for k in cur.minor if len(k) == 1 and k.isalpha()]
     minor_spaced = [k for k in cur.minor if k not in minor_glued]
-    unit_spaced = rf"(?i:{_alt(units_tbl.words)})|{_alt(s for s in units_tbl.symbols if s not in units_tbl.glued_only)}"
-    unit_glued = _alt(s for s in units_tbl.symbols if s in units_tbl.glued_only)
+    unit_spaced = rf"(?i:{_trie(units_tbl.words)})|{_trie(s for s in units_tbl.symbols if s not in units_tbl.glued_only)}"
+    unit_glued = _trie(s for s in units_tbl.symbols if s in units_tbl.glued_only)
     vague = {k.lower(): float(v) for k, v in nw["vague"].items()}
     scale_words = _alt(words)
     scale_att = _alt(attached)
