@@ -1063,8 +1063,13 @@ class QuantityFinder:
                 return lex.unit_nouns[cand]
         if lemma in unit_table().words:
             return unit_table().words[lemma]
-        if not self.use_quantulum:
-            return None
+        if noun.strip() in unit_table().symbols:
+            return unit_table().symbols[noun.strip()]
+        tu = time_units().get(lemma)
+        if tu and tu not in lex.unit_reject and tu != "quarter":
+            return tu  # "£9.25 a month"
+        if not self.use_quantulum or not re.search(r"[/\d]", surface.split(" ", 1)[-1]):
+            return None  # quantulum3's table is read above; its parser only for compound units
         parsed = _quantulum_parse(surface)
         if not parsed:
             return None
@@ -1127,6 +1132,8 @@ class QuantityFinder:
             if head.pos_ == "PROPN" or lemma in self.lex.address_nouns or head.text[:1].isupper() and head.i > 0 and not head.is_sent_start and head.pos_ != "NOUN":
                 return False  # "350 Fifth Avenue", "1 Horse Guards Road"
             unit = self._unit_name(text[start:head.idx + len(head)] + self._unit_tail(text, head.idx + len(head)), head.text)
+            if head.lower_ in ("degree", "degrees") and noun.start == head.i:
+                unit = self._temperature({"deg": head.text}, doc, start)  # "31-37 degrees"
             if unit:
                 q["unit"] = unit
                 tail = self._unit_tail(text, head.idx + len(head)) if "per" in unit else ""
