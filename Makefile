@@ -37,6 +37,7 @@ test-fast: $(STAMP)
 eval: $(STAMP)
 	@mkdir -p data
 	$(BIN)/extractor eval --corpus $(CORPUS) --gold $(GOLD) --json data/eval.json
+	$(BIN)/extractor eval-quantities --gold $(GOLD)/quantities --json data/eval_quantities.json
 
 # TempEval-3 time-expression measures on TimeBank (development part, held-out part, all)
 TIMEBANK ?= $(firstword $(wildcard ../shared/data/timebank.jsonl ../../shared/data/timebank.jsonl) ../shared/data/timebank.jsonl)

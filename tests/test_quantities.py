@@ -40,3 +40,49 @@ def test_quantity_case(case, nlp_quantities):
         if "noun" in e:
             assert g["noun"] == e["noun"], g["text"]
         assert case["text"][g["start"]:g["end"]] == g["text"]
+
+
+# ---------------------------------------------------------------- issue 17: the tables behind the grammar
+
+
+def test_every_cldr_currency_code_and_name_is_read(nlp_quantities):
+    """Currencies come from Babel's CLDR data: a code and an English plural name of each of a
+    sample across the alphabet (current and historic) are read as that currency."""
+    from babel import Locale
+
+    from extractor.nlp.quantities.currencies import currency_table
+
+    table = currency_table()
+    en = Locale("en")
+    codes = sorted(c for c in table.suffix_codes if c in en.currencies)
+    assert len(codes) > 190
+    sample = codes[:: max(1, len(codes) // 25)] + ["NLG", "FRF", "DEM", "ITL", "KES"]
+    for code in sample:
+        doc = nlp_quantities(f"The deal was worth 4.5 million {code}, the filing showed.")
+        got = quantities(doc)
+        assert [(q["value"], q["unit"]) for q in got] == [(4500000, table.suffix_codes[code])], code
+    for name, code in (("French francs", "FRF"), ("Kenyan shillings", "KES"), ("Thai baht", "THB")):
+        got = quantities(nlp_quantities(f"Fines reached 12 million {name} last year."))
+        assert [(q["value"], q["unit"]) for q in got] == [(12000000, code)], name
+
+
+def test_units_come_from_quantulum_tables():
+    """Every unit surface reads as a quantulum3 unit name or a name units.yaml adds."""
+    import warnings
+
+    from extractor.nlp.quantities.units import unit_table
+    from extractor.rules import load_data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from quantulum3 import load as qload
+
+        names = set(qload.units("en_US").names)
+    cfg = load_data("units.yaml")
+    extra = set(cfg["surfaces"]["words"].values()) | set(cfg["surfaces"]["symbols"].values()) | set(cfg["rename"].values())
+    table = unit_table()
+    assert {"inch", "hertz", "kilocalorie", "degree fahrenheit", "pound-mass", "yard"} <= set(table.words.values()) | set(table.symbols.values())
+    for surface, name in list(table.words.items()) + list(table.symbols.items()):
+        assert name in names or name in extra, (surface, name)
+    for word in ("in", "at", "a", "points", "degrees"):
+        assert word not in table.words and word not in table.symbols, word

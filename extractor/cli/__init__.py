@@ -11,7 +11,7 @@ import click
 
 #: the modules whose ``COMMANDS`` make up the group, in the order ``--help`` lists them
 COMMAND_MODULES = ("extract", "export", "quantities", "stats", "indicators", "gold", "evaluate", "audit", "report",
-                   "check", "eval_time", "serve")
+                   "check", "eval_time", "eval_quantities", "serve")
 
 
 @click.group()

@@ -19,7 +19,17 @@ def number_words() -> dict[str, Decimal]:
 
 @lru_cache(maxsize=1)
 def fractions() -> dict[str, float]:
-    return {k.lower(): float(v) for k, v in load_data("number_words.yaml")["fractions"].items()}
+    """Fraction words -> value: the listed ones, and every numerator with every denominator
+    ("one fifth", "two-thirds"), a singular denominator only after "a", "an" or "one"."""
+    data = load_data("number_words.yaml")
+    out = {k.lower(): float(v) for k, v in data["fractions"].items()}
+    for num, a in (data.get("numerators") or {}).items():
+        for den, b in (data.get("denominators") or {}).items():
+            if (a == 1) != (not den.endswith("s")):
+                continue
+            for sep in (" ", "-"):
+                out.setdefault(f"{num}{sep}{den}".lower(), a / b)
+    return out
 
 
 @lru_cache(maxsize=1)
