@@ -578,6 +578,11 @@ class Resolver:
             return None
         if which in ("end", "close"):
             d = _last_day(inner.end)
+            a = ctx.anchor.date if ctx.anchor is not None else None
+            if rest in ("the year", "the current year") and a is not None and d > a and not (ctx.future or ctx.nonpast):
+                # "bringing the number to 143,900 by the end of the year" in January: a past verb
+                # tells of the year-end just gone, not the coming one
+                d = d.replace(year=d.year - 1)
             return Period.point(d.year, d.month, d.day)
         if which in ("beginning", "start"):
             d = _first_day(inner.start)

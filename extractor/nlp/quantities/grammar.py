@@ -234,7 +234,8 @@ def lexicon() -> Lexicon:
         level_cues=frozenset(changes["level_cues"]),
         name_words=frozenset(w.lower().rstrip(".") for w in filters["name_words"]),
         fixed_phrases=tuple(p.lower() for p in filters["fixed_phrases"]),
-        fixed=re.compile(r"(?<![A-Za-z])(?:" + _alt(filters["fixed_phrases"]) + r")(?![A-Za-z])", re.I),
+        fixed=re.compile(r"(?<![A-Za-z])(?:" + _alt(filters["fixed_phrases"]) + r")(?![A-Za-z])"
+                         + "".join(f"|(?:{p})" for p in filters.get("page_furniture") or []), re.I),
         year_nouns=frozenset(filters["year_nouns"]),
         address_nouns=frozenset(filters["address_nouns"]),
         count_nouns_before=frozenset(filters["count_nouns_before"]),

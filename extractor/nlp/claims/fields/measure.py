@@ -65,6 +65,14 @@ def _growth_word(f: Figure) -> str | None:
     """"export growth was 5.2 percent"; a gap in percentage points."""
     if f.unit in _RATES and (f.ctx.lex.growth_words.search(f.phrase) or f.unit == "percentage_point"):
         return "growth"
+    if f.unit in _RATES:
+        # "full-year exports of $610 billion to $617 billion, growth of 3% to 4%": the change noun
+        # the figure completes, when the phrase is what changes
+        start = f.q.get("approx_start") or f.q["start"]
+        before = f.ctx.text[max(f.ctx.sent_of(f.span).start_char, start - 24):start]
+        m = re.search(r"\b(\w+)\s+of\s+$", before)
+        if m and f.ctx.lex.growth_words.fullmatch(m.group(1)) and m.group(1).lower() != "inflation":
+            return "growth"
     return None
 
 

@@ -24,7 +24,7 @@ class Figure:
     def verbs(self) -> list[Token]:
         """The verb the figure hangs on, and the verb above it when it is a complement ("expected
         to reach")."""
-        verb = first_verb_above(self.span)
+        verb = first_verb_above(self.span, steps=5)  # (an appositive adds a step: "..., growth of 3% to 4%")
         if verb is None:
             return []
         chain = [verb]

@@ -135,6 +135,13 @@ def _of_noun(ctx: DocContext, span: Span, tok: Token) -> Span | None:
     doc = ctx.doc
     for m in ctx.matched("phrase.of_noun", tok.i):
         noun = doc[m["noun"]]
+        beside = noun.dep_ == "appos" or (noun.dep_ == "conj" and noun.i > 0 and doc[noun.i - 1].text == "," and not any(
+            c.dep_ == "cc" and c.i < noun.i for c in noun.head.children))  # (the parser's apposition)
+        if is_change_noun(noun) and beside and noun.head.pos_ in ("NOUN", "PROPN") and noun.head.i < noun.i < span.start:
+            # "full-year exports of $610 billion to $617 billion, growth of 3% to 4%": the growth of
+            # the phrase it stands beside
+            of = next((c for c in noun.head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            return noun_phrase(doc, noun.head, exclude=of)
         if (not is_change_noun(noun) or any(c.dep_ in ("compound", "amod") and c.pos_ in ("NOUN", "PROPN")
                                              for c in noun.children)) \
                 and noun.i < span.start and noun.lemma_.lower() not in ctx.lex.level_nouns:  # "to the tune of"
