@@ -77,3 +77,29 @@ def test_components_have_scorers(nlp):
     assert scores["claims_f"] == 1.0 and scores["claims_acc_indicator"] == 1.0
     ents = nlp.get_pipe("entity_normalizer").score([Example(pred, ref)])
     assert ents["ents_f"] == 1.0
+
+
+@pytest.mark.parametrize("name", ["quantity_finder", "period_resolver"])
+def test_issue15_rule_components_initialize_and_score(nlp, name):
+    """The quantity finder and the period resolver compile their rules at initialize() and score
+    their spans against a reference doc (spaCy's span scorer; the resolver also its periods)."""
+    from spacy.training import Example
+
+    component = nlp.get_pipe(name)
+    component.initialize(lambda: [], nlp=nlp)
+    text = "Exports rose 8.1 percent to $389.5 billion in May 2024."
+    predicted = nlp(text)
+    reference = nlp(text)  # the same reading as reference: every score is perfect
+    scores = component.score([Example(predicted, reference)])
+    assert scores["spans_f"] == 1.0, scores
+    if name == "period_resolver":
+        assert scores["periods_acc"] == 1.0
+        ref = nlp(text)
+        span = ref.spans["dates"][0]
+        span._.timex = dict(span._.timex, period="2023-05")  # a reference that reads another period
+        assert component.score([Example(nlp(text), ref)])["periods_acc"] == 0.0
+    else:
+        ref = nlp.make_doc(text)
+        ref.spans["quantities"] = [ref.char_span(13, 24, label="PERCENT")]  # one of the two quantities
+        scores = component.score([Example(nlp(text), ref)])
+        assert scores["spans_p"] == 0.5 and scores["spans_r"] == 1.0

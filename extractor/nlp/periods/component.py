@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any, Iterable
 
 from spacy.language import Language
+from spacy.scorer import Scorer
 from spacy.tokens import Doc, Span, SpanGroup
+from spacy.training import Example
 
 from extractor.nlp.periods.iso import Anchor, Period, parse_iso_period
 from extractor.nlp.periods.resolver import YEAR, Context, Resolver, _dateparser_resolve, _lex, normalise
@@ -272,7 +275,31 @@ class PeriodComponent:
         doc.spans[self.spans_key] = group
         return doc
 
-    def to_disk(self, path, exclude=()):
+    def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
+        """Compile the date patterns and the resolver's rule table now (dates.yaml is read and
+        checked here, so a broken rule file fails ``nlp.initialize()``, not the first article)."""
+        _extra_patterns()
+        self.resolver.resolve("March 2019", Context(anchor=None))
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        """Exact-extent precision, recall and F1 of the DATE spans (spaCy's span scorer on
+        ``doc.spans[spans_key]``), and ``periods_acc``: of the predicted spans with a reference span
+        at the same characters carrying ``span._.timex``, the share with the same ``period``."""
+        scores = Scorer.score_spans(examples, "spans", getter=lambda doc, attr: doc.spans.get(self.spans_key, []),
+                                    has_annotation=lambda doc: self.spans_key in doc.spans, labeled=False, **kwargs)
+        right = total = 0
+        for eg in examples:
+            gold = {(s.start_char, s.end_char): s._.timex for s in eg.reference.spans.get(self.spans_key, [])
+                    if s._.timex is not None}
+            for s in eg.predicted.spans.get(self.spans_key, []):
+                g = gold.get((s.start_char, s.end_char))
+                if g is not None and s._.timex is not None:
+                    total += 1
+                    right += g.get("period") == s._.timex.get("period")
+        scores["periods_acc"] = right / total if total else None
+        return scores
+
+    def to_disk(self, path, exclude=()):  # the rules are packaged data files (not saved)
         pass
 
     def from_disk(self, path, exclude=()):

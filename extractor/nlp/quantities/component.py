@@ -16,8 +16,13 @@ Rule tables: ``currencies.yaml``, ``scales.yaml``, ``number_words.yaml``, ``hedg
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 from spacy.language import Language
+from spacy.scorer import Scorer
 from spacy.tokens import Doc, Span, SpanGroup
+from spacy.training import Example
+from spacy.vocab import Vocab
 
 from extractor.nlp.quantities.grammar import QuantityFinder, _quantulum_parse
 
@@ -67,7 +72,18 @@ class QuantityComponent:
         doc.spans[self.spans_key] = group
         return doc
 
-    def to_disk(self, path, exclude=()):  # rules are packaged data files; nothing to save
+    def initialize(self, get_examples: Any = None, nlp: Language | None = None) -> None:
+        """Compile the grammar now (its rule files are read and checked here, so a broken rule
+        file fails ``nlp.initialize()``, not the first article)."""
+        self.finder.find(Doc(Vocab(), words=["1", "percent"]))
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        """Exact-extent precision, recall and F1 of the quantities, overall and per label (MONEY,
+        PERCENT, QUANTITY), with spaCy's span scorer on ``doc.spans[spans_key]``."""
+        return Scorer.score_spans(examples, "spans", getter=lambda doc, attr: doc.spans.get(self.spans_key, []),
+                                  has_annotation=lambda doc: self.spans_key in doc.spans, labeled=True, **kwargs)
+
+    def to_disk(self, path, exclude=()):  # the grammar's rules are packaged data files (not saved)
         pass
 
     def from_disk(self, path, exclude=()):
