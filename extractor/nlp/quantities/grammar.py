@@ -362,7 +362,7 @@ class _Direction:
         for t in span[1:]:
             if t.lower_ in lex.difference_words and t.i > span.start:
                 return lex.difference_words[t.lower_], t.idx
-        # "closed 29.1 points lower at", "ended 3.1% lower", "1.06%, lower at", "0.35 percent higher"
+        # "closed 29.1 points lower at", "ended 3.1% lower", "1.06%, lower at", "0.38 percent higher"
         k = span.end
         if k < len(doc) and doc[k].text == ",":
             k += 1
@@ -393,7 +393,7 @@ class _Direction:
                 continue
             if low in lex.change_adverbs and tok.pos_ in ("ADV", "ADP", "ADJ", "PART") and (
                     tok.dep_ != "prt" or (j == span.start - 1 and tok.head.lemma_.lower() in lex.particle_change_verbs)):
-                return lex.change_adverbs[low], tok.idx  # "up 5%", "closing up 1.76%" (but "made up 16%")
+                return lex.change_adverbs[low], tok.idx  # "up 5%", "closing up 1.83%" (but "made up 16%")
             if low in lex.level_hedges:
                 saw_level_hedge = True
             if tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB"):
@@ -1068,7 +1068,7 @@ class QuantityFinder:
             return unit_table().symbols[noun.strip()]
         tu = time_units().get(lemma)
         if tu and tu not in lex.unit_reject and tu != "quarter":
-            return tu  # "£9.25 a month"
+            return tu  # "£9.45 a month"
         if not self.use_quantulum or not re.search(r"[/\d]", surface.split(" ", 1)[-1]):
             return None  # quantulum3's table is read above; its parser only for compound units
         parsed = _quantulum_parse(surface)
@@ -1359,7 +1359,7 @@ class QuantityFinder:
     # -- context ----------------------------------------------------------------------------
 
     def _merge_ranges(self, doc: Doc, text: str, qs: list[dict]) -> None:
-        """"5.25%-5.5%", "between 4.5% and 5%", "forecast 18.4% to 19.4%", "ranging from 2GHz up to
+        """"4.75%-5.5%", "between 4.5% and 5%", "forecast 18.4% to 19.4%", "ranging from 2GHz up to
         3.20GHz": two values of one unit form a range (but "rose 2% to 5%" is a change and a level,
         and "from 4% to 5%" two levels)."""
         i = 0

@@ -51,7 +51,7 @@ def scales() -> tuple[dict[str, Decimal], dict[str, Decimal]]:
 
 
 def parse_number(surface: str, *, decimal_comma: bool = False, european_thousands: bool = False) -> Decimal | None:
-    """``"12,202"`` -> 12202; ``"8,06"`` with decimal_comma -> 8.06; ``"486.000"`` with
+    """``"12,202"`` -> 12202; ``"7,04"`` with decimal_comma -> 7.04; ``"486.000"`` with
     european_thousands -> 486000; ``"816 000"`` -> 816000; ``"twenty-five"`` -> 25."""
     s = surface.strip()
     if not s:

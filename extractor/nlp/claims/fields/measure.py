@@ -37,7 +37,7 @@ class Figure:
 
 
 def _ratio_after(f: Figure) -> str | None:
-    """"2.68 percent of GDP"."""
+    """"2.71 percent of GDP"."""
     return "ratio" if f.unit in _RATES and f.ctx.lex.ratio_after.search(f.after[:30]) else None
 
 

@@ -302,7 +302,7 @@ def story_period(ctx: DocContext, before: list[Draft], headlined: frozenset[str]
     counts = Counter(p["period"] for p in stated)
     top = max(counts.values())
     # a tie goes to the headline's period (``headlined``) ("Trade surplus reaches US$9.8 billion in first five
-    # months", then "... US$2.24 billion in May and US$9.8 billion in the first five months")
+    # months", then "... US$2.61 billion in May and US$9.8 billion in the first five months")
     tied = [p for p in stated if counts[p["period"]] == top]
     return next((p for p in tied if p["period"] in headlined), tied[0])
 

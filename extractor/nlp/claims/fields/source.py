@@ -307,7 +307,7 @@ def quote_speaker(ctx: DocContext, span: Span, q: dict) -> str | None:
 
 
 def actor(ctx: DocContext, span: Span, q: dict) -> str | None:
-    """"Cisco earned $2.23 billion", "the committee cut the rate to 4.5%", "the Fed lowered its
+    """"the company earned $2.41 billion", "the committee cut the rate to 4.5%", "the Fed lowered its
     estimate to 4.2%", "Economists polled by Reuters expected 3.1%": who acts on the figure (the
     subject of a verb that takes an object: a named organisation, one of ``actor_nouns``, the body
     of its "members", or a named poll) is its source. A subject that changes by itself ("the IPCA
