@@ -712,7 +712,9 @@ def _run(config: BenchConfig, workers: tuple[int, ...], root: Path, echo: Callab
         "source": str(config.corpus), "source_articles": len(sources), "seed": config.seed, "articles": n,
         "distinct_hashes": len({r["hash"] for r in texts}), "distinct_bodies": len({r["body"] for r in texts}),
         "body_words": words, "body_sentences": sentences, "mean_chars": sum(r["chars"] for r in texts) / n,
-        "source_mean_chars": sum(len(a.text) for a in sources) / max(1, len(sources)),
+        # the sources in the order grow_corpus cycles through them: a bench of fewer articles than
+        # the corpus is grown from its first articles only
+        "source_mean_chars": sum(len(sources[i % len(sources)].text) for i in range(n)) / max(1, n) if sources else 0.0,
         "mean_body_words": words / n, "folder": str(corpus_dir) if config.out_dir is not None else None,
         "seconds_to_grow": time.perf_counter() - t0,
     }
