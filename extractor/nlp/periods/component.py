@@ -80,7 +80,7 @@ _KEEP_PREFIX = re.compile(r"(?:\b(since|until|till)\s+)$", re.I)
 
 #: a length of time, no date: dateparser would read "the three months" as three months ago
 _DURATION = re.compile(
-    r"(?:the |a |an )?(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
+    r"(?:the |a |an )?(?:(?<!\d)\d++|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
     r"(?:-| )(?:days?|weeks?|months?|quarters?|years?)", re.I)
 
 

@@ -46,6 +46,12 @@ def _num(s: str) -> int | None:
     return _NUMWORD.get(s)
 
 
+#: a year that qualifies a whole range, at the end of the expression ("April-October this year",
+#: "the January-July period of last year", "the April-June quarter of 2014")
+_YEAR_QUALIFIER = re.compile(rf"(?:,? | of (?:the )?)(this year|the current year|last year|the previous year|"
+                             rf"the prior year|next year|{YEAR})$")
+
+
 def normalise(text: str) -> str:
     s = text.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-").replace("\u00a0", " ")
     s = re.sub(r"\s+", " ", s).strip().lower()
@@ -242,14 +248,13 @@ class Resolver:
     def _range(self, s: str, ctx: Context) -> Period | None:
         # a year that qualifies the whole range: "April-October this year", "the January-July
         # period of last year", "the April-June quarter of 2014"
-        q = re.fullmatch(rf"(.+?)(?:,? | of (?:the )?)(this year|the current year|last year|the previous year|"
-                         rf"the prior year|next year|{YEAR})", s)
         qualifier = None
-        if q and not re.fullmatch(rf"(?:.*\D)?{YEAR}", q[1]):
-            qualifier = self._rel_year(q[2], ctx)
+        q = _YEAR_QUALIFIER.search(s)
+        if q and q.start() > 0 and not re.search(rf"(?<!\d){YEAR}$", s[:q.start()]):
+            qualifier = self._rel_year(q.group(1), ctx)
             if qualifier is None:
                 return None
-            s = q[1]
+            s = s[:q.start()]
         s2 = re.sub(r"^(?:the )?(.*?)(?: period| quarter| months| season)?$", r"\1", s)
         s2 = re.sub(r"^(?:from|between) ", "", s2)
         s2 = re.sub(r"(?<=[a-z.])-(?:to|through)-(?=[a-z])", " to ", s2)  # "January-to-July"

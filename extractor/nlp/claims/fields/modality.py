@@ -84,7 +84,11 @@ def _window(f: Figure) -> str:
 def _target_noun(f: Figure) -> str | None:
     """"the Bank of England's 2% target", "a 3 per cent inflation goal": the figure names a target."""
     after = f.ctx.text[f.q["end"]:min(f.q["end"] + 40, f.ctx.sent_of(f.span).end_char)].lower()
-    if re.match(r"\s*(?:[a-z-]+\s+)?(?:target|goal|objective|ceiling)s?\b", after):
+    # split, not one regex: "\s*(?:[a-z-]+\s+)?target" rescans a long run from every start
+    words = after.split()[:2]
+    noun = re.compile(r"(?:target|goal|objective|ceiling)s?\W*")
+    if words and (noun.fullmatch(words[0]) or len(words) == 2 and re.fullmatch(r"[a-z-]+", words[0])
+                  and noun.fullmatch(words[1])):
         return "target"
     return None
 

@@ -61,7 +61,7 @@ def is_basis_date(ctx: DocContext, ds: Span) -> bool:
 
 
 #: a page's date line before the story on the same line (" date 2024-02-15 There were ...")
-_DATE_HEADER = re.compile(r"\s*(?:date|published|updated|posted)[:\s]+\d{4}-\d{2}-\d{2}\b", re.I)
+_DATE_HEADER = re.compile(r"(?<!\s)\s*+(?:date|published|updated|posted)[:\s]++\d{4}-\d{2}-\d{2}\b", re.I)
 
 
 def in_dateline(ctx: DocContext, ds: Span) -> bool:
@@ -187,7 +187,7 @@ def _sentence_date(f: Figure) -> dict | None:
     return None
 
 
-_LABEL_GAP = re.compile(r"\s*(?:at|:|was|were|of)\s*|\s*[:=]\s*")
+_LABEL_GAP = re.compile(r"(?<!\s)\s*+(?:at|was|were|of|[:=])\s*+")
 #: a date after these words is no label ("unchanged from May at 4.9 per cent": a comparison)
 _NOT_LABEL = re.compile(r"\b(?:from|since|than|to|until|till|versus|vs\.?)\s+$", re.I)
 
@@ -382,7 +382,7 @@ def fiscal_periods(ctx: DocContext, drafts: list[Draft], article_geo: str | None
             if found is None and fiscal.PART_ONLY.fullmatch(date_text.strip()):
                 # "Q1, 2024-25", "with Q2 at 6.5 per cent" after "for 2023-24": a quarter of the
                 # fiscal year written after it, else of the last one its sentence names before it
-                after = re.match(r"\s*[,:]?\s*((?:19|20)\d\d\s*[-–/]\s*\d\d)\b", text[start + len(per["text"]):start + len(per["text"]) + 14])
+                after = re.match(r"(?<!\s)\s*+[,:]?\s*+((?:19|20)\d\d\s*+[-–/]\s*+\d\d)\b", text[start + len(per["text"]):start + len(per["text"]) + 14])
                 before = fiscal.SPLIT_YEAR.findall(text[ctx.sent_of(d.span).start_char:start])
                 named = after.group(1) if after else (before[-1] if before else None)
                 if named:

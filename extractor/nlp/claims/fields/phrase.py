@@ -70,7 +70,7 @@ def _label(ctx: DocContext, span: Span, q: dict) -> Span | None:
     start = q.get("approx_start") or q["start"]
     line_start = ctx.text.rfind("\n", 0, start) + 1
     seg = ctx.text[line_start:start]
-    m = re.fullmatch(r"\s*([A-Za-z][^:\n]{1,60}?):\s*", seg)
+    m = re.fullmatch(r"(?<!\s)\s*+([A-Za-z][^:\n]{1,60}?):\s*+", seg)
     if m is None:
         # "5.5 per cent (5.4) Employment rate: 62.1 per cent": a list run together on one line
         m = re.search(r"\)\s+([A-Z][^:\n]{1,60}?):\s*$", seg)
@@ -112,7 +112,9 @@ def _copied_line_start(ctx: DocContext, span: Span, q: dict) -> Span | None:
     if not earlier or ctx.text[earlier[-1][1]["start"]:earlier[-1][1]["end"]] != surface:
         return None
     copied, x = earlier[-1]
-    if not re.fullmatch(r"\s*(?:\([^)\n]*\))?\s*", ctx.text[x["end"]:prev_end]):
+    gap = ctx.text[x["end"]:prev_end].strip()
+    bracketed = gap.startswith("(") and gap.find(")") == len(gap) - 1 and "\n" not in gap
+    if gap and not bracketed:
         return None  # the line goes on after the figure: no list item
     phrase, _, rule = measured_phrase(ctx, copied, x)
     return phrase if rule != "phrase.window" else None
