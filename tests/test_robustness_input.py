@@ -464,20 +464,23 @@ def test_pipeline_failure_under_strict_names_the_file_and_sentence(tmp_path: Pat
     assert _article_ids(db) == {"a000"}  # stored before the failure; nothing after it
 
 
-def test_failing_row_building_is_one_article_failure(tmp_path: Path, nlp, monkeypatch) -> None:
-    import extractor.run.extract as ex
+@pytest.mark.parametrize("workers", [1, 2])
+def test_failing_row_building_is_one_article_failure(tmp_path: Path, nlp, monkeypatch, workers: int) -> None:
+    # (with workers, the rows' data is read off the Doc in the worker process: a failure there
+    # fails the one text too, and does not stop the run)
+    import extractor.run.digest as digest
 
-    real = ex.doc_claims
+    real = digest.doc_claims
 
     def claims(doc):
         if "Zhejiang" in doc.text:
             raise RuntimeError("claim builder broke")
         return real(doc)
 
-    monkeypatch.setattr(ex, "doc_claims", claims)
+    monkeypatch.setattr(digest, "doc_claims", claims)
     folder = write_corpus(tmp_path / "c", 3)
     db = tmp_path / "f.db"
-    summary = extract([folder], db, nlp=nlp)
+    summary = extract([folder], db, nlp=nlp, workers=workers)
     assert (summary.processed, summary.failed) == (2, 1)
     assert _failures(db) == {"a001.txt": "RuntimeError: claim builder broke"}
 

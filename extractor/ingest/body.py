@@ -10,9 +10,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import justext
+import justext.core
+import justext.paragraph
+import justext.utils
 
 from extractor.rules import load_data
 
@@ -69,6 +72,33 @@ def _stoplist() -> frozenset[str]:
     return justext.get_stoplist("English")
 
 
+class _Paragraph(justext.paragraph.Paragraph):
+    """jusText's paragraph with its text joined and normalised once: jusText's own recomputes it
+    (a regular-expression callback per space) on each of the dozens of reads while classifying,
+    most of the cost of finding a body."""
+
+    @cached_property
+    def text(self) -> str:
+        return justext.utils.normalize_whitespace("".join(self.text_nodes).strip())
+
+
+def _justext(page: str, params: dict) -> list:
+    """``justext.justext`` step by step, with :class:`_Paragraph` (the text nodes are complete
+    once the paragraphs are made; classifying does not change them)."""
+    core = justext.core
+    dom = core.preprocessor(core.html_to_dom(page.encode("utf-8"), core.DEFAULT_ENCODING, "utf-8",
+                                             core.DEFAULT_ENC_ERRORS))
+    paragraphs = core.ParagraphMaker.make_paragraphs(dom)
+    for p in paragraphs:
+        p.__class__ = _Paragraph
+    kw = {k: params.get(k, getattr(core, f"{k.upper()}_DEFAULT")) for k in (
+        "length_low", "length_high", "stopwords_low", "stopwords_high", "max_link_density", "no_headings")}
+    core.classify_paragraphs(paragraphs, _stoplist(), **kw)
+    core.revise_paragraph_classification(
+        paragraphs, params.get("max_heading_distance", core.MAX_HEADING_DISTANCE_DEFAULT))
+    return paragraphs
+
+
 def split_lines(text: str) -> list[Line]:
     lines: list[Line] = []
     pos = 0
@@ -95,7 +125,7 @@ def classify(lines: list[Line]) -> None:
         return
     _, params, _ = _rules()
     page = "<html><body>" + "".join(f"<p>{html.escape(ln.text)}</p>" for ln in lines) + "</body></html>"
-    paragraphs = justext.justext(page.encode("utf-8"), _stoplist(), encoding="utf-8", **params)
+    paragraphs = _justext(page, params)
     if len(paragraphs) == len(lines):
         for ln, p in zip(lines, paragraphs):
             ln.cls = p.class_type if p.class_type == "good" else p.cf_class

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy
 import spacy
-from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LIKE_NUM, LOWER, ORTH, SPACY
+from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LIKE_NUM, LOWER, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -64,10 +64,14 @@ def paragraph_breaks(doc: Doc) -> Doc:
     the parser, which keeps these boundaries."""
     n = len(doc)
     text = doc_text(doc)
+    if n == 0:
+        return doc
+    # token attributes read and written as arrays: a Token object per token was this component's
+    # cost, and setting Token.is_sent_start scans the whole doc on every call
+    sent_start = doc.to_array([SENT_START]).astype(numpy.int64)
+    after_break = set()
     if n > 1:
-        # (token attributes read as arrays: a Token object per token was this component's cost)
         starts = doc.to_array(IDX)
-        after_break = set()
         pos = text.find("\n")
         while pos >= 0:
             i = bisect_right(starts, pos) - 1  # the token holding the line break
@@ -75,14 +79,14 @@ def paragraph_breaks(doc: Doc) -> Doc:
                 after_break.add(i + 1)
             pos = text.find("\n", pos + 1)
         for k in after_break:
-            doc[k].is_sent_start = True
+            sent_start[k] = 1
         spacy, alpha, space, orth = doc.to_array([SPACY, IS_ALPHA, IS_SPACE, ORTH]).T
         hyphens = [doc.vocab.strings.add(h) for h in ("-", "‐")]
         glued = (spacy[:-1] == 0) & ((alpha[:-1] == 1) | numpy.isin(orth[:-1], hyphens)) & (space[1:] == 0)
         for i in numpy.nonzero(glued)[0]:
             if i + 1 not in after_break:
                 # a sentence never starts inside a word ("Cross-border" split after "Cross")
-                doc[int(i) + 1].is_sent_start = False
+                sent_start[int(i) + 1] = -1
         # nor inside a figure: "62.1 per cent" at the start of a line is split after "62.1" by the
         # parser otherwise
         like_num, lower = doc.to_array([LIKE_NUM, LOWER]).T
@@ -90,11 +94,12 @@ def paragraph_breaks(doc: Doc) -> Doc:
         inside = (like_num[:-1] == 1) & numpy.isin(lower[1:], units)
         for i in numpy.nonzero(inside)[0]:
             if i + 1 not in after_break:
-                doc[int(i) + 1].is_sent_start = False
+                sent_start[int(i) + 1] = -1
     for m in DATELINE.finditer(text):
         tok = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand")
         if tok is not None and tok.start > 0:
-            doc[tok.start].is_sent_start = True
+            sent_start[tok.start] = 1
+    doc.from_array([SENT_START], sent_start.astype(numpy.uint64))
     return doc
 
 

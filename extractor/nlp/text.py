@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from spacy.attrs import ORTH, SPACY
 from spacy.tokens import Doc, Span
 
 #: a dateline at the start of a line: "HANOI, October 6 (VNA) –", "BEIJING, Aug. 8 (Xinhua) --",
@@ -58,8 +59,24 @@ def doc_text(doc: Doc) -> str:
     """``doc.text``, joined once per document (spaCy joins every token on each access)."""
     text = doc.user_data.get(_TEXT_KEY)
     if text is None:
-        text = doc.user_data[_TEXT_KEY] = doc.text
+        text = doc.user_data[_TEXT_KEY] = joined_text(doc)
     return text
+
+
+def joined_text(doc: Doc) -> str:
+    """``doc.text`` from the token arrays: spaCy's makes a Token object per token."""
+    if not len(doc):
+        return ""
+    strings = doc.vocab.strings
+    orth, space = doc.to_array([ORTH, SPACY]).T.tolist()
+    return "".join([strings[o] + " " if s else strings[o] for o, s in zip(orth, space)])
+
+
+def remember_text(doc: Doc, text: str) -> Doc:
+    """Cache ``text`` as the text of ``doc`` made from it (the tokenizer keeps every character, so
+    ``doc.text == text``): the components then never join the tokens."""
+    doc.user_data[_TEXT_KEY] = text
+    return doc
 
 
 def forget(doc: Doc) -> None:

@@ -21,15 +21,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor.ingest.body import Body, find_body
-from extractor.nlp.claims.component import claims as doc_claims
 from extractor.ingest.corpus import Article, CorpusError, find_files, iter_articles
 from extractor.nlp.indicators.catalog import catalog
-from extractor.nlp.periods.component import timexes
-from extractor.nlp.periods.timex_component import timexes3
 from extractor.nlp.pipeline import build, pipeline_version
 from extractor.ingest.pubdate import PubDate, publication_date
+from extractor.run.digest import DocDigest
 from extractor.run.workers import Item, Outcome, process, process_parallel
-from extractor.nlp.quantities.component import quantities as doc_quantities
 from extractor import settings
 from extractor.settings import model_name
 from extractor.store.db import StoreError, describe_error, immediate, open_db, set_meta
@@ -41,7 +38,6 @@ class ExtractionError(RuntimeError):
     """An article failed under ``--strict``; the message names the file and the reason."""
 
 
-ENTITY_LABELS = {"ORG", "GPE", "PERSON", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART", "LANGUAGE"}
 
 
 @dataclass
@@ -105,14 +101,14 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def doc_rows(prep: Prepared, docs: Doc | Sequence[tuple[Doc, int]], version: str) -> dict[str, Any]:
+def doc_rows(prep: Prepared, docs: Doc | DocDigest | Sequence[tuple[Doc | DocDigest, int]], version: str) -> dict[str, Any]:
     """Rows of one processed article (offsets into the whole stored text).
 
-    ``docs`` is the body as one Doc, or a long body as its segments: (Doc, offset of the
-    segment in the article text) in text order.
+    ``docs`` is the body as one Doc (or its :class:`DocDigest`), or a long body as its segments:
+    (Doc or digest, offset of the segment in the article text) in text order.
     """
     art, body = prep.article, prep.body
-    pieces = [(docs, body.start)] if isinstance(docs, Doc) else list(docs)
+    pieces = [(docs, body.start)] if isinstance(docs, (Doc, DocDigest)) else list(docs)
     aid = art.id
     text = art.text
     article_row = {
@@ -142,42 +138,32 @@ def doc_rows(prep: Prepared, docs: Doc | Sequence[tuple[Doc, int]], version: str
     last_end = body.start  # absolute end of the previous sentence
     idx_base = 0
     for doc, off in pieces:
-        sent_of_token: dict[int, str] = {}
-        n_sents = 0
-        for n, sent in enumerate(doc.sents):
-            n_sents = n + 1
-            idx = idx_base + n
-            stripped = sent.text.strip()
-            if not stripped:
+        digest = doc if isinstance(doc, DocDigest) else DocDigest.of(doc)
+        for n, (s, e, sent_end) in enumerate(digest.sentences):
+            if s is None or e is None:
                 continue
-            lead = len(sent.text) - len(sent.text.lstrip())
-            s = off + sent.start_char + lead
-            e = s + len(stripped)
+            s, e = off + s, off + e
             para += text.count("\n", last_end, s) > 0
-            last_end = off + sent.end_char
-            sid = f"{aid}:s{idx}"
-            sentences.append({"id": sid, "article_id": aid, "idx": idx, "paragraph": para, "start": s, "end": e,
-                              "text": text[s:e]})
-            for t in range(sent.start, sent.end):
-                sent_of_token[t] = sid
-        idx_base += n_sents
-        _piece_rows(art, doc, off, sent_of_token, mentions, claims)
+            last_end = off + sent_end
+            sentences.append({"id": f"{aid}:s{idx_base + n}", "article_id": aid, "idx": idx_base + n,
+                              "paragraph": para, "start": s, "end": e, "text": text[s:e]})
+        _piece_rows(art, digest, off, idx_base, mentions, claims)
+        idx_base += len(digest.sentences)
     mentions.sort(key=lambda m: (m["start"], m["end"]))
     files = [{"path": p, "article_id": aid, "content_hash": art.content_hash} for p in prep.files]
     return {"article": article_row, "files": files, "sentences": sentences, "mentions": mentions, "claims": claims}
 
 
-def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str], mentions: list[dict[str, Any]],
+def _piece_rows(art: Article, digest: DocDigest, off: int, idx_base: int, mentions: list[dict[str, Any]],
                 claims: list[dict[str, Any]]) -> None:
-    """Mention and claim rows of one Doc whose text starts at ``off`` in the article text."""
+    """Mention and claim rows of one processed text that starts at ``off`` in the article text,
+    whose first sentence is the article's sentence ``idx_base``."""
     aid = art.id
     text = art.text  # surfaces come from the stored text (the pipeline read exotic spaces as spaces)
 
     def sid_at(char: int) -> str | None:
-        span = doc.char_span(char, char + 1, alignment_mode="expand")
-        if span is None or not len(span):
-            return None
-        return sent_of_token.get(span.start)
+        n = digest.sentence_at.get(char)
+        return None if n is None else f"{aid}:s{idx_base + n}"
 
     mention_of_quantity: dict[tuple[int, int], str] = {}
 
@@ -191,10 +177,9 @@ def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str],
         mentions.append(row)
         return mid
 
-    for ent in doc.ents:
-        if ent.label_ in ENTITY_LABELS:
-            add_mention(ent.label_, ent.start_char, ent.end_char, "ner", entity_id=ent.kb_id_ or None)
-    for q in doc_quantities(doc):
+    for label, s, e, kb_id in digest.ents:
+        add_mention(label, s, e, "ner", entity_id=kb_id)
+    for q in digest.quantities:
         mid = add_mention(
             q["label"], q["start"], q["end"], "quantity_finder",
             value=q["value"], unit=q["unit"], low=q["low"], high=q["high"], approx=q["approx"],
@@ -203,9 +188,9 @@ def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str],
         )
         mention_of_quantity[(q["start"], q["end"])] = mid
     # each TIMEX3 rides on the DATE mention it overlaps most; the others are TIMEX mentions
-    t3 = timexes3(doc)
+    t3 = digest.timexes3
     used: set[int] = set()
-    for d in timexes(doc):
+    for d in digest.timexes:
         best, best_ov = None, 0
         for k, t in enumerate(t3):
             ov = min(d["end"], t["end"]) - max(d["start"], t["start"])
@@ -226,7 +211,7 @@ def _piece_rows(art: Article, doc: Doc, off: int, sent_of_token: dict[int, str],
             add_mention("TIMEX", t["start"], t["end"], "timex_tagger", timex_type=t["type"], timex_value=t["value"],
                         timex_start=off + t["start"], timex_end=off + t["end"], attrs=to_json({"rule": t["rule"]}))
 
-    for c in doc_claims(doc):
+    for c in digest.claims:
         claims.append(claim_row(
             c, text, off, id=f"{aid}:c{len(claims)}",
             claim_key=claim_key(art.content_hash, off + c.start, off + c.end, c.value, c.unit),
@@ -485,7 +470,7 @@ def _run(nlp: Language, todo: list[Prepared], db: sqlite_utils.Database, db_path
          workers: int, summary: Summary, strict: bool, progress: Callable[[int], None] | None) -> None:
     """Run the pipeline over the articles' bodies and store each article in its own transaction."""
     def outcomes(items: Iterator[Item]) -> Iterator[Outcome]:
-        return process(nlp, items) if workers <= 1 else process_parallel(nlp, items, workers)
+        return process(nlp, items) if workers <= 1 else process_parallel(nlp, items, workers, digest=DocDigest.of)
 
     def finish(prep: Prepared, done: list[tuple[Outcome, int]], expected: int) -> None:
         store_outcome(db, db_path, prep, done, expected, version, summary, strict)

@@ -28,12 +28,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor import settings
+from extractor.nlp.text import remember_text
 from extractor.timebound import time_bound
 
 
@@ -60,7 +61,8 @@ class Skipped:
 @dataclass
 class Outcome:
     key: Any
-    doc: Doc | None = None
+    #: the processed Doc (from :func:`process_parallel` with ``digest``: its digest)
+    doc: Doc | Any | None = None
     skipped: list[Skipped] = field(default_factory=list)
     #: why the text failed as a whole (``doc`` is None)
     error: str | None = None
@@ -91,7 +93,7 @@ def make_doc(nlp: Language, text: str, published: str | None) -> Doc:
     except Exception as exc:  # noqa: BLE001
         raise ComponentError("tokenizer", exc) from exc
     doc._.published = published
-    return doc
+    return remember_text(doc, text)
 
 
 _LINE = re.compile(r"[^\n]+")
@@ -230,6 +232,7 @@ def run_text(nlp: Language, text: str, published: str | None = None, limits: Lim
 
 _worker_nlp: Language | None = None
 _worker_limits: Limits | None = None
+_worker_digest: Callable[[Doc], Any] | None = None
 
 
 def _init_worker(limits: Limits) -> None:
@@ -239,27 +242,39 @@ def _init_worker(limits: Limits) -> None:
     _worker_limits = limits
 
 
-def _work(batch: list[Item]) -> list[tuple[Any, bytes | None, list[Skipped], str | None]]:
-    """One batch in a worker process: its outcomes, each Doc as bytes (without the tensor, which
-    no row reads)."""
+def _work(batch: list[Item]) -> list[tuple[Any, Any, list[Skipped], str | None]]:
+    """One batch in a worker process: its outcomes, each Doc as its digest, or as bytes (without
+    the tensor, which no row reads)."""
     assert _worker_nlp is not None
     out = []
     for o in process(_worker_nlp, batch, batch_size=len(batch), limits=_worker_limits):
-        out.append((o.key, o.doc.to_bytes(exclude=["tensor"]) if o.doc is not None else None, o.skipped, o.error))
+        error = o.error
+        if o.doc is None:
+            data = None
+        elif _worker_digest is not None:
+            try:
+                data = _worker_digest(o.doc)
+            except Exception as exc:  # noqa: BLE001 (reading one text's results fails that text only)
+                data, error = None, f"{type(exc).__name__}: {exc}"
+        else:
+            data = o.doc.to_bytes(exclude=["tensor"])
+        out.append((o.key, data, o.skipped, error))
     return out
 
 
 def process_parallel(nlp: Language, items: Iterable[Item], workers: int, *, batch_size: int | None = None,
-                     limits: Limits | None = None) -> Iterator[Outcome]:
+                     limits: Limits | None = None, digest: Callable[[Doc], Any] | None = None) -> Iterator[Outcome]:
     """:func:`process` in ``workers`` processes (forked with the loaded pipeline), outcomes in the
-    order of ``items``; each worker applies the same bounds to its batches.
+    order of ``items``; each worker applies the same bounds to its batches. With ``digest``, each
+    outcome's ``doc`` is what it makes of the Doc in the worker (what the caller reads off the Doc,
+    cheaper to send than the Doc).
 
     A worker that dies (killed, out of memory, or stuck where no bound reaches, and then killed
     by the main process) takes the batches in flight with it: they run again, one text at a time
     and alone, so that a second death names the one text that causes it, which fails with that
     reason while the others are stored.
     """
-    global _worker_nlp
+    global _worker_nlp, _worker_digest
     limits = limits or Limits()
     batch_size = batch_size or settings.BATCH_SIZE
     source = _batches(items, batch_size)
@@ -269,6 +284,7 @@ def process_parallel(nlp: Language, items: Iterable[Item], workers: int, *, batc
     inflight: deque[tuple[list[Item], Future, bool]] = deque()
     context = multiprocessing.get_context("fork")
     _worker_nlp = nlp  # the forked workers inherit it: the pipeline is loaded once per worker
+    _worker_digest = digest
 
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(limits,))
@@ -313,13 +329,14 @@ def process_parallel(nlp: Language, items: Iterable[Item], workers: int, *, batc
                 continue
             inflight.popleft()
             for key, data, skipped, error in results:
-                doc = Doc(nlp.vocab).from_bytes(data) if data is not None else None
-                yield Outcome(key, doc, skipped, error)
+                if data is not None and digest is None:
+                    data = Doc(nlp.vocab).from_bytes(data)
+                yield Outcome(key, data, skipped, error)
             fill()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         _kill(pool)
-        _worker_nlp = None
+        _worker_nlp = _worker_digest = None
 
 
 def _hard_limit(limits: Limits, n: int) -> float | None:

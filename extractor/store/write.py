@@ -56,6 +56,9 @@ def _judged_rows(db: sqlite_utils.Database, article_id: str) -> tuple[str | None
     return (row[0] if row else None), claims
 
 
+_STRUCTURED = (dict, list, tuple)
+
+
 def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], replace: bool = False) -> None:
     """Plain ``executemany`` into a table the schema created (sqlite-utils' insert_all inspects the
     table on every call, most of the cost of storing an article). Lists and dicts are stored as
@@ -65,7 +68,7 @@ def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], replace: bo
     cols = list(dict.fromkeys(k for r in rows for k in r))
     verb = "insert or replace" if replace else "insert"
     sql = f"{verb} into [{table}] ({', '.join(f'[{c}]' for c in cols)}) values ({', '.join('?' * len(cols))})"
-    structured = {c for c in cols if any(type(r.get(c)) in (dict, list, tuple) for r in rows)}
+    structured = {c for r in rows for c, v in r.items() if type(v) in _STRUCTURED}
     if not structured:
         db.conn.executemany(sql, [tuple(map(r.get, cols)) for r in rows])
         return

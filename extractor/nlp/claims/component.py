@@ -26,6 +26,7 @@ from spacy.util import ensure_path, registry
 
 from extractor.nlp.claims.context import DocContext
 from extractor.nlp.claims.discourse import resolve_context
+from extractor.nlp.claims.fields.phrase import forget_link_words
 from extractor.nlp.claims.finish import ConfidenceWeights, finish
 from extractor.nlp.claims.lexicon import (
     ClaimLexicon,
@@ -116,6 +117,13 @@ class ClaimBuilder:
         return doc
 
     def build(self, doc: Doc) -> list[tuple[Span, Claim]]:
+        forget_link_words()
+        try:
+            return self._build(doc)
+        finally:
+            forget_link_words()  # (the memo holds the Doc)
+
+    def _build(self, doc: Doc) -> list[tuple[Span, Claim]]:
         ctx = DocContext.build(doc, self.lex, self.linker, self.patterns, self.reporting_hashes,
                                self.quantities_key, self.dates_key)
         ctx.bodies = self.data.get("bodies") or {}

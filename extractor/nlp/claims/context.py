@@ -63,6 +63,7 @@ class DocContext:
     sent_at: list[int]  # token index -> sentence index
     qs: list[tuple[Span, dict]]  # the quantities, a range as its midpoint
     q_starts: list[int]  # start offsets of the quantities that are no bracketed conversion
+    q_token_starts: list[int]  # start token of each quantity of ``qs``, in text order
     all_dates: list[tuple[Span, dict]]  # every date span with its timex
     dates: list[tuple[Span, dict]]  # those with a period
     anchor: Anchor | None  # the publication date
@@ -76,6 +77,7 @@ class DocContext:
     #: gazetteer id of a body -> its country (a statistics office, a central bank)
     bodies: dict[str, str] = field(default_factory=dict)
     _mentioned: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    _by_sentence: dict[str, dict[int, list]] = field(default_factory=dict)
     _matched: dict[tuple[str, int], list[dict[str, int]]] = field(default_factory=dict)
 
     @classmethod
@@ -87,12 +89,14 @@ class DocContext:
         for k, sent in enumerate(sents):
             for t in range(sent.start, sent.end):
                 sent_at[t] = k
-        qs = [(s, range_midpoint(s._.quantity)) for s in doc.spans.get(qkey, []) if s._.quantity is not None]
+        qs = sorted(((s, range_midpoint(s._.quantity)) for s in doc.spans.get(qkey, []) if s._.quantity is not None),
+                    key=lambda sq: sq[0].start)
         all_dates = [(s, s._.timex) for s in doc.spans.get(dkey, []) if s._.timex is not None]
         lemmas = doc.to_array(LEMMA) if len(doc) else []
         return cls(
             doc=doc, lex=lex, linker=linker, text=doc_text(doc), ents=list(doc.ents), sents=sents, sent_at=sent_at,
             qs=qs, q_starts=[q["start"] for _, q in qs if q.get("conversion_of") is None],
+            q_token_starts=[s.start for s, _ in qs],
             all_dates=all_dates, dates=[(s, t) for s, t in all_dates if t["period"]],
             anchor=Anchor.from_iso(doc._.published),
             # the tokens whose lemma is a reporting verb, found once per document (a Token object per
@@ -108,7 +112,23 @@ class DocContext:
         return self.sents[self.sent_at[x.start if isinstance(x, Span) else x.i]]
 
     def ents_in(self, span: Span) -> list[Span]:
-        return [e for e in self.ents if span.start <= e.start and e.end <= span.end]
+        if len(span) and self.sent_at[span.start] == self.sent_at[span.end - 1]:
+            near = self.in_sentence("ents", self.sent_at[span.start])  # a span inside one sentence
+        else:
+            near = self.ents
+        return [e for e in near if span.start <= e.start and e.end <= span.end]
+
+    def in_sentence(self, what: str, k: int) -> list:
+        """The ``ents``, ``dates`` or ``qs`` (with their dicts) of sentence ``k``, in order (indexed
+        once per document: figures look up their sentence's dates and quantities many times)."""
+        index = self._by_sentence.get(what)
+        if index is None:
+            index = self._by_sentence[what] = {}
+            items = self.ents if what == "ents" else getattr(self, what)
+            for item in items:
+                span = item if what == "ents" else item[0]
+                index.setdefault(self.sent_at[span.start], []).append(item)
+        return index.get(k, [])
 
     def para_start(self, pos: int) -> int:
         return para_bounds(self.text, pos)[0]

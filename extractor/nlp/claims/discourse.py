@@ -264,16 +264,16 @@ def _family_candidates(ctx: DocContext, d: Draft, s: Scope) -> list[Candidate] |
     doc, gen = ctx.doc, ctx.linker.generator
     top = d.candidates[0].id if d.candidates else None
     if top is None or top.startswith("trade."):
+        flow = bare_flow(ctx, d)
+        if top is not None and not (flow and d.phrase[0].lower_ in ("their", "its")):
+            return None  # a general figure that names its own flow: nothing to complete
         # the whole subtree: "Applications filed under the PCT" is a kind of its own
         whole = doc[d.phrase.root.left_edge.i: d.phrase.root.right_edge.i + 1]
         if whole.start <= d.span.start < whole.end:
             whole = d.phrase  # the subtree holds the figure: the parser's phrase is all there is
         words = [w for w in gen.words.phrase_words(link_text(whole)) if w not in gen.words.neutral]
-        flow = bare_flow(ctx, d)
         generic = d.phrase.root.lemma_.lower() in ctx.lex.generic_topic_nouns and d.phrase[0].lower_ in (
             "the", "this", "such", "that")
-        if top is not None and not (flow and d.phrase[0].lower_ in ("their", "its")):
-            return None  # a general figure that names its own flow: nothing to complete
         # the families of the figure before it in the paragraph, else of the sentence before
         fams: list[str] = []
         topic = topic_before(ctx, d, s.drafts)

@@ -113,12 +113,17 @@ def word_hits(words: list[str]) -> Callable[[str], bool]:
     """A test of whether an alias word is in ``words`` (exactly, or one a derived form of the other),
     each alias word tested once: many aliases share their words."""
     word_set = set(words)
+    # derived forms share their first five letters (see same_word): only those words are tried
+    by_stem: dict[str, list[str]] = {}
+    for w in word_set:
+        if len(w) >= 5:
+            by_stem.setdefault(w[:5], []).append(w)
     memo: dict[str, bool] = {}
 
     def hit(a: str) -> bool:
         h = memo.get(a)
         if h is None:
-            h = memo[a] = a in word_set or any(same_word(a, w) for w in words)
+            h = memo[a] = a in word_set or any(same_word(a, w) for w in by_stem.get(a[:5], ()))
         return h
 
     return hit

@@ -172,16 +172,21 @@ _JUNK = re.compile(
 )
 
 
-def _tense(span: Span) -> tuple[bool, bool]:
+def _tense(span: Span, cue_cache: dict[int, bool] | None = None) -> tuple[bool, bool]:
     """(future, nonpast) for the sentence of a DATE span: future cue words, or the tense of the
-    verb the expression hangs on."""
+    verb the expression hangs on. ``cue_cache``: whether each sentence (by its start) has a future
+    cue, for the document's other spans."""
     if not span.doc.has_annotation("DEP"):
         return False, False
     sent = sentence_of(span.doc, span.start)
-    cues = _lex()["future_cues"]
-    # ("rose more strongly than forecast in March", "than expected": a comparison with a past forecast)
-    future = any((t.lower_ in cues and not (t.i > sent.start and t.nbor(-1).lower_ in ("than", "as", "had", "were", "was")))
-                 or (t.tag_ == "MD" and t.lower_ in ("will", "shall", "'ll")) for t in sent)
+    future = None if cue_cache is None else cue_cache.get(sent.start)
+    if future is None:
+        cues = _lex()["future_cues"]
+        # ("rose more strongly than forecast in March", "than expected": a comparison with a past forecast)
+        future = any((t.lower_ in cues and not (t.i > sent.start and t.nbor(-1).lower_ in ("than", "as", "had", "were", "was")))
+                     or (t.tag_ == "MD" and t.lower_ in ("will", "shall", "'ll")) for t in sent)
+        if cue_cache is not None:
+            cue_cache[sent.start] = future
     tok = span.root
     for _ in range(5):
         if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i:
@@ -236,6 +241,7 @@ class PeriodComponent:
         previous_in_sent: dict[int, Period] = {}
         doc_text = cached_text(doc)  # Doc.text joins every token on each access: read it once
         todo = list(find_date_spans(doc, taken, doc_text))
+        cue_cache: dict[int, bool] = {}
         while todo:
             s, e = todo.pop(0)
             span = doc.char_span(s, e, label="DATE", alignment_mode="expand")
@@ -245,7 +251,7 @@ class PeriodComponent:
             junk = _junk(normalise(text))
             has_sents = doc.has_annotation("SENT_START")
             sent_key = sentence_of(doc, span.start).start if has_sents else 0
-            future, nonpast = _tense(span)
+            future, nonpast = _tense(span, cue_cache)
             ctx = Context(anchor=anchor, future=future, nonpast=nonpast, previous=previous_in_sent.get(sent_key))
             period, how = (None, "unresolved") if junk else self._resolve(text, ctx, anchor)
             if how == "unresolved":

@@ -605,25 +605,29 @@ class Resolver:
 # dateparser fallback
 
 
-_DATEPARSER: Any = None
+@lru_cache(maxsize=64)
+def _dateparser_for(base: datetime, year_required: bool) -> Any:
+    """One parser per relative base (an article's spans share it): building one costs more than
+    parsing a span."""
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(
+        languages=["en"],
+        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
+                  "REQUIRE_PARTS": ["year"] if year_required else []},
+    )
 
 
+@lru_cache(maxsize=8192)
 def _dateparser_resolve(text: str, anchor: Anchor | None) -> Period | None:
     """dateparser on one DATE span, relative to the publication date. With no publication date it
-    is used only when the span states a year, and its answer must not depend on the clock."""
-    global _DATEPARSER
+    is used only when the span states a year, and its answer must not depend on the clock.
+    (Cached: the answer depends on nothing else, and an article repeats its dates.)"""
     has_year = re.search(YEAR, text) is not None
     if anchor is None and not has_year:
         return None
-    if _DATEPARSER is None:
-        from dateparser.date import DateDataParser
-
-        _DATEPARSER = DateDataParser
     base = datetime(anchor.year, anchor.month or 1, anchor.day or 1) if anchor else datetime(2000, 1, 1)
-    parser = _DATEPARSER(
-        languages=["en"],
-        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["year"] if anchor is None else []},
-    )
+    parser = _dateparser_for(base, anchor is None)
     try:
         data = parser.get_date_data(text)
     except Exception:  # dateparser raises on odd input; an unreadable span stays unresolved

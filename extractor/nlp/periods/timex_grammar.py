@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Callable
 
 from extractor.nlp.periods.timex_values import FUNCTION_NAMES, Resolve, Tables
@@ -46,8 +46,9 @@ class Rule:
     source: str  #: this rule alone, with the grammar's suffixes (compiled on first use)
     pos: frozenset[str] = frozenset()  #: the first word's part of speech must be one of these
 
-    @property
+    @cached_property
     def regex(self) -> re.Pattern:
+        # (kept on the rule: a lookup by the pattern's text per match cost more than the match)
         return _compile(self.source)
 
     @property
@@ -115,6 +116,12 @@ class TimexGrammar:
             start_strings(_MACRO_REF.sub(lambda m: re.escape(codes[m[1]]), _spaces(raw["pattern"])), placeholders=placeholders)
             for raw in data["rules"]
         ]
+        #: start string -> the rules that can start with it; rules with no known start: always tried
+        self._by_start: dict[str, list[int]] = {}
+        for i, starts in enumerate(self._starts):
+            for p in starts or ():
+                self._by_start.setdefault(p, []).append(i)
+        self._anywhere = [i for i, starts in enumerate(self._starts) if starts is None]
         self._buckets: dict[str, tuple[int, ...]] = {}
 
     # -- building ------------------------------------------------------------------------------
@@ -156,8 +163,11 @@ class TimexGrammar:
         :data:`PREFIX_CHARS` characters, lowercase."""
         got = self._buckets.get(key)
         if got is None:
-            got = tuple(i for i, starts in enumerate(self._starts)
-                        if starts is None or any(key.startswith(p) for p in starts))
+            # an index rather than a scan: some rules can start 700 ways
+            found = set(self._anywhere)
+            for k in range(1, len(key) + 1):
+                found.update(self._by_start.get(key[:k], ()))
+            got = tuple(sorted(found))
             if len(self._buckets) < 20_000:
                 self._buckets[key] = got
         return got

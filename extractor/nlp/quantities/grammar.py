@@ -139,8 +139,8 @@ def lexicon() -> Lexicon:
     unit_spaced = rf"(?i:{_trie(units_tbl.words)})|{_trie(s for s in units_tbl.symbols if s not in units_tbl.glued_only)}"
     unit_glued = _trie(s for s in units_tbl.symbols if s in units_tbl.glued_only)
     vague = {k.lower(): float(v) for k, v in nw["vague"].items()}
-    scale_words = _alt(words)
-    scale_att = _alt(attached)
+    scale_words = _trie(words)
+    scale_att = _trie(attached)
     # (atomic: the first reading of a number is final; backtracking into one to try the others
     # took time quadratic in a long run of grouped digits, issue 14)
     num = (
@@ -154,7 +154,7 @@ def lexicon() -> Lexicon:
         r"|(?<![\d,])\d+,\d{1,2}(?!\d|,\d)"  # 2,20 guilders, €0,45, 7842,1 (a decimal comma: thousands have three digits)
         r"|\d+(?:\.\d+)?|\.\d+)"
     )
-    unit_word = _alt(small)
+    unit_word = _trie(small)
     word = (
         rf"(?:(?:half\s)?an?(?=\s(?:dozen|hundred|thousand|million|billion|trillion)\b)"
         rf"|(?:{unit_word})(?:[- ](?:{unit_word}))?(?:\s(?:hundred|dozen))?(?:\s(?:and\s)?(?:{unit_word}))?"
@@ -190,20 +190,20 @@ def lexicon() -> Lexicon:
           | (?P<x>x)(?![A-Za-z0-9])
           | [ \u00a0]?(?P<deg>(?i:degrees?))(?:[ \u00a0](?P<degs>(?i:celsius|fahrenheit|centigrade)|[CF]))?(?![A-Za-z0-9])
           | [ \u00a0]?(?P<temp>°[ \u00a0]?[CF]|°|[CF])(?![A-Za-z0-9])
-          | [ \u00a0]?(?P<minor>{_alt(minor_spaced)})(?![A-Za-z])
-          | (?P<minorg>{_alt(minor_glued)})(?![A-Za-z0-9])
+          | [ \u00a0]?(?P<minor>{_trie(minor_spaced)})(?![A-Za-z])
+          | (?P<minorg>{_trie(minor_glued)})(?![A-Za-z0-9])
           | (?:[ \u00a0-]|(?=[^\s\d]))(?P<unit>{unit_spaced})(?![A-Za-z0-9])
           | (?P<unitg>{unit_glued})(?![A-Za-z0-9])
         )?
     """
-    counts = rf"(?:{_alt(w for w in number_words() if ' ' not in w)}|\d{{1,3}}(?:,\d{{3}})*)"
+    counts = rf"(?:{_trie(w for w in number_words() if ' ' not in w)}|\d{{1,3}}(?:,\d{{3}})*)"
     frac = (
-        rf"(?P<frac>(?i:\b(?:{_alt(fractions())})\b(?!\s{{1,3}}an?\s(?:dozen|hundred|thousand|million|billion|trillion)\b))"
+        rf"(?P<frac>(?i:\b(?:{_trie(fractions())})\b(?!\s{{1,3}}an?\s(?:dozen|hundred|thousand|million|billion|trillion)\b))"
         rf"|(?i:\b(?P<fa>one|two|three|four|five|\d{{1,2}})\s(?:in|out\sof)\s(?:(?:every|a)\s)?(?P<fb>{counts})\b))"
     )
-    vague_re = rf"(?P<vague>(?i:\b(?:(?:tens|hundreds)\s{{1,3}}of\s{{1,3}})?(?:{_alt(vague)})\b))"
-    mult = rf"(?P<mult>(?i:\b(?:{_alt(list(multiples()) + list(fold))})\b))"
-    occ = rf"(?P<occ>(?i:\b(?:{_alt(nw['occasions'])})\b))"
+    vague_re = rf"(?P<vague>(?i:\b(?:(?:tens|hundreds)\s{{1,3}}of\s{{1,3}})?(?:{_trie(vague)})\b))"
+    mult = rf"(?P<mult>(?i:\b(?:{_trie(list(multiples()) + list(fold))})\b))"
+    occ = rf"(?P<occ>(?i:\b(?:{_trie(nw['occasions'])})\b))"
     # (a quantity never starts at a space: the look-ahead skips them at once, issue 14)
     regex = re.compile(rf"(?=\S)(?:{frac}|{mult}|{occ}|{vague_re}|{pattern})", re.X)
     # Spans that hold digits but no quantity: phone numbers, ISO dates, clock times, versions.

@@ -11,6 +11,7 @@ period for headlines and full-year figures (``story_context_periods``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 
@@ -136,7 +137,8 @@ def _sentence_date(f: Figure) -> dict | None:
     ctx, span, q = f.ctx, f.span, f.q
     sent = ctx.sent_of(span)
     cands = []
-    in_sent = [(ds, d) for ds, d in ctx.dates if ctx.sent_of(ds).start == sent.start and not in_dateline(ctx, ds)]
+    k = ctx.sent_at[span.start]
+    in_sent = [(ds, d) for ds, d in ctx.in_sentence("dates", k) if not in_dateline(ctx, ds)]
     # "In the April-December period, the first nine months of fiscal 2023, the deficit ...": a
     # date in apposition restates the one before it (the first is the one the text gives)
     appositive: set[int] = set()
@@ -149,8 +151,8 @@ def _sentence_date(f: Figure) -> dict | None:
     for ds, d in in_sent:
         # "with Q2 at 6.5 per cent; Q3 at 6.0 per cent", "Q3: 5.6%": a date written as the label of
         # the figure right after it is that figure's
-        labelled = [os for os, o in ctx.qs if os.start >= ds.end and _LABEL_GAP.fullmatch(ctx.text[ds.end_char:os.start_char])
-                    and not _NOT_LABEL.search(ctx.text[max(0, ds.start_char - 12):ds.start_char])]
+        labelled = [os for os in _right_after(ctx, ds)
+                    if not _NOT_LABEL.search(ctx.text[max(0, ds.start_char - 12):ds.start_char])]
         if labelled:
             if labelled[0].start == span.start:
                 cands.append((False, 0, False, d))
@@ -164,8 +166,8 @@ def _sentence_date(f: Figure) -> dict | None:
             continue  # "By 2025, the final year of the plan (2021-25)": an aside on the date before
         dist = ds.start - span.end if ds.start >= span.end else span.start - ds.end
         owner = min(
-            (abs(ds.start - os.end if ds.start >= os.end else os.start - ds.end), k, os)
-            for k, (os, o) in enumerate(ctx.qs) if ctx.sent_of(os).start == sent.start and o.get("conversion_of") is None
+            (abs(ds.start - os.end if ds.start >= os.end else os.start - ds.end), n, os)
+            for n, (os, o) in enumerate(ctx.in_sentence("qs", k)) if o.get("conversion_of") is None
         )
         own = owner[2].start == span.start or (f.change is not None and owner[2].start_char == f.change["start"])
         if q["unit"] == "times" and not own and ds.start >= span.end:
@@ -188,6 +190,18 @@ def _sentence_date(f: Figure) -> dict | None:
 
 
 _LABEL_GAP = re.compile(r"(?<!\s)\s*+(?:at|was|were|of|[:=])\s*+")
+
+
+def _right_after(ctx: DocContext, ds: Span) -> list[Span]:
+    """The quantities a date labels: only a label word between them ("Q3 at 5.6%", "Q3: 5.6%")."""
+    out = []
+    for os, _ in ctx.qs[bisect_left(ctx.q_token_starts, ds.end):]:
+        gap = ctx.text[ds.end_char:os.start_char]
+        if _LABEL_GAP.fullmatch(gap):
+            out.append(os)
+        elif len(gap.strip()) > 4:
+            break  # the gap to every later quantity holds this one: more than one label word
+    return out
 #: a date after these words is no label ("unchanged from May at 4.9 per cent": a comparison)
 _NOT_LABEL = re.compile(r"\b(?:from|since|than|to|until|till|versus|vs\.?)\s+$", re.I)
 

@@ -10,8 +10,9 @@ wins), and falls back to the words before the figure. The shapes that are plain 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from extractor.nlp.claims.context import DocContext
 from extractor.nlp.claims.tree import is_change_noun, noun_phrase, subject
@@ -388,9 +389,38 @@ def link_text(phrase: Span | None, keep_numbers: bool = False) -> str:
 _OWNER_WORDS = frozenset({"economy", "country", "nation", "government", "state"})
 
 
+#: answers about the phrases of the document the claim builder is reading, by question and
+#: (start, end, argument): resolvers ask the same of one phrase several times per figure
+_memo_doc: Doc | None = None
+_memo: dict[str, dict[tuple, Any]] = {}
+
+
+def _memo_for(doc: Doc, question: str) -> dict[tuple, Any]:
+    global _memo_doc, _memo
+    if _memo_doc is not doc:
+        _memo_doc, _memo = doc, {}
+    return _memo.setdefault(question, {})
+
+
+def forget_link_words() -> None:
+    """Drop the memo (the claim builder does before and after each document: a Doc read again may
+    have changed, and the memo holds the Doc)."""
+    global _memo_doc, _memo
+    _memo_doc, _memo = None, {}
+
+
 def link_words(phrase: Span | None, keep_numbers: bool = False) -> list[str]:
     if phrase is None:
         return []
+    memo = _memo_for(phrase.doc, "link_words")
+    key = (phrase.start, phrase.end, keep_numbers)
+    words = memo.get(key)
+    if words is None:
+        words = memo[key] = _link_words(phrase, keep_numbers)
+    return list(words)
+
+
+def _link_words(phrase: Span, keep_numbers: bool) -> list[str]:
     # "the economy's benchmark interest rate": whose it is says nothing of what is measured, when
     # the phrase names a thing of its own after it
     owner = {i for c in phrase.root.children if c.dep_ == "poss" and phrase.start <= c.i < phrase.root.i
@@ -428,6 +458,14 @@ def flow_only(phrase: Span | None, ignore: frozenset[str] = frozenset()) -> str 
     product) but words in ``ignore``."""
     if phrase is None:
         return None
+    memo = _memo_for(phrase.doc, "flow_only")
+    key = (phrase.start, phrase.end, ignore)
+    if key not in memo:
+        memo[key] = _flow_only(phrase, ignore)
+    return memo[key]
+
+
+def _flow_only(phrase: Span, ignore: frozenset[str]) -> str | None:
     words = [t.lower_ for t in phrase if not (t.is_punct or t.is_stop) and t.lower_ not in ignore]
     if words in (["exports"], ["export"]):
         return "exports"
@@ -437,8 +475,9 @@ def flow_only(phrase: Span | None, ignore: frozenset[str] = frozenset()) -> str 
 
 
 def flow_word_in(ctx: DocContext, phrase: Span) -> bool:
-    return bool(ctx.lex.import_words.search(phrase.text) or ctx.lex.export_words.search(phrase.text)
-                or re.search(r"\btrade\b", phrase.text, re.I))
+    text = phrase.text  # (Span.text joins its tokens on every access)
+    return bool(ctx.lex.import_words.search(text) or ctx.lex.export_words.search(text)
+                or re.search(r"\btrade\b", text, re.I))
 
 
 _CHANGE_NOUNS = frozenset({"increase", "rise", "decrease", "decline", "drop", "fall", "growth", "gain", "jump", "contraction"})
